@@ -1,0 +1,30 @@
+# ds-pipeline: the two commands a newcomer needs are `make demo` and `make test`.
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/assets/dagster
+export DS_DATABASE_URL ?= sqlite:///$(CURDIR)/assets/warehouse.db
+
+.PHONY: setup demo test ui lint check-defs bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/ds-pipeline generate-demo --out sources/demo --if-absent
+	$(BIN)/ds-pipeline publish --sources sources/demo --out reports/published --instance $(DAGSTER_HOME)
+
+test: setup
+	$(BIN)/ruff check ds_pipeline tests
+	$(BIN)/dg check defs
+	$(BIN)/python -m pytest -q
+
+ui: setup
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+lint: setup
+	$(BIN)/ruff check ds_pipeline tests
+
+clean:
+	rm -rf assets/dagster assets/warehouse.db assets/storage reports/published

@@ -1,0 +1,1 @@
+"""ds-pipeline: durable-solutions evidence pipeline for Iraq (Dagster definitions, domain library, CLI)."""

@@ -1,0 +1,1 @@
+"""Dagster wiring only: assets, checks, schedules and sensors of each stage call ds_pipeline.lib."""

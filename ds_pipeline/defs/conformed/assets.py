@@ -1,0 +1,53 @@
+"""Conformed stage: p-codes checked against the gazetteer, admin names resolved, POA areas attached."""
+
+import dagster as dg
+import pandas as pd
+
+from ds_pipeline.defs.kinds import KINDS, partitions_of
+from ds_pipeline.defs.resources import SourcesFolder
+from ds_pipeline.lib.conform import Gazetteer, conform
+from ds_pipeline.lib.settings import poa_area_of_pcode
+
+
+def conformed_asset(kind: str) -> dg.AssetsDefinition:
+    gazetteer_input = "gazetteer_validated" if kind == "gazetteer" else "gazetteer_conformed"
+    ins = {"validated": dg.AssetIn(f"{kind}_validated")}
+    if kind != "gazetteer":
+        ins["gazetteer"] = dg.AssetIn(gazetteer_input)
+
+    @dg.multi_asset(
+        name=f"{kind}_conforming",
+        group_name="conformed",
+        partitions_def=partitions_of(kind),
+        ins=ins,
+        outs={
+            f"{kind}_conformed": dg.AssetOut(
+                kinds={"pandas"}, description=f"{kind} rows with p-codes checked, names resolved, POA areas."
+            ),
+            f"{kind}_rejected_at_conforming": dg.AssetOut(
+                kinds={"pandas"}, description=f"{kind} rows quarantined while conforming, with reason."
+            ),
+        },
+    )
+    def _conform(context: dg.AssetExecutionContext, sources: SourcesFolder, validated: pd.DataFrame, **upstream):
+        settings = sources.settings()
+        units = upstream.get("gazetteer", validated)
+        accepted, rejected = conform(
+            validated,
+            kind,
+            Gazetteer(units),
+            poa_area_of_pcode(settings),
+            [area["name"] for area in settings["poa_areas"]],
+            sources.entry_of(),
+        )
+        notes = int((accepted["match_note"] != "").sum())
+        context.log.info(f"{kind}: {len(accepted)} conformed, {len(rejected)} quarantined, {notes} names matched")
+        context.add_output_metadata({"names_matched_not_exactly": notes}, output_name=f"{kind}_conformed")
+        return accepted, rejected
+
+    return _conform
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[conformed_asset(kind) for kind in KINDS])

@@ -1,0 +1,56 @@
+"""Data quality: the source inventory and quarantine log, and the blocking check that every row is accounted for."""
+
+import dagster as dg
+import pandas as pd
+
+from ds_pipeline.defs.kinds import KINDS
+from ds_pipeline.defs.resources import SourcesFolder
+from ds_pipeline.lib.quality import quarantine_log, source_inventory, unreconciled_files
+
+_INS = {
+    **{f"{kind}_raw": dg.AssetIn(f"{kind}_raw") for kind in KINDS},
+    **{f"{kind}_conformed": dg.AssetIn(f"{kind}_conformed") for kind in KINDS},
+    **{f"{kind}_rejected_at_{stage}": dg.AssetIn(f"{kind}_rejected_at_{stage}")
+       for kind in KINDS for stage in ("validation", "conforming")},
+}
+
+
+@dg.multi_asset(
+    name="data_quality",
+    group_name="metrics",
+    ins=_INS,
+    outs={
+        "source_inventory": dg.AssetOut(
+            kinds={"pandas"}, description="Per source file: rows read, accepted, quarantined; data as-of."
+        ),
+        "quarantine_log": dg.AssetOut(
+            kinds={"pandas"}, description="Every quarantined row with file, sheet, row, column and reason."
+        ),
+    },
+)
+def data_quality(context: dg.AssetExecutionContext, sources: SourcesFolder, **tables: pd.DataFrame):
+    log = quarantine_log([tables[name] for name in sorted(tables) if "_rejected_at_" in name])
+    inventory = source_inventory(
+        {kind: tables[f"{kind}_raw"] for kind in KINDS},
+        {kind: tables[f"{kind}_conformed"] for kind in KINDS},
+        log,
+        sources.registry(),
+    )
+    context.log.info(
+        f"{inventory['rows_read'].sum()} rows read from {len(inventory)} files: "
+        f"{inventory['rows_accepted'].sum()} accepted, {inventory['rows_quarantined'].sum()} quarantined"
+    )
+    return inventory, log
+
+
+@dg.asset_check(asset="source_inventory", blocking=True, description="rows read = accepted + quarantined, per file")
+def every_row_accounted_for(source_inventory: pd.DataFrame) -> dg.AssetCheckResult:
+    broken = unreconciled_files(source_inventory)
+    return dg.AssetCheckResult(
+        passed=broken.empty,
+        metadata={
+            "files": len(source_inventory),
+            "unreconciled_files": len(broken),
+            "detail": dg.MetadataValue.md(broken.to_csv(index=False) if not broken.empty else "all files reconcile"),
+        },
+    )

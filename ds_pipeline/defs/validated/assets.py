@@ -1,0 +1,35 @@
+"""Validated stage: pandera schemas type and check raw rows; rows that fail go to quarantine with a reason."""
+
+import dagster as dg
+import pandas as pd
+
+from ds_pipeline.defs.kinds import KINDS, indicator_columns, partitions_of
+from ds_pipeline.defs.resources import SourcesFolder
+from ds_pipeline.lib.validation import validate_raw
+
+
+def validated_asset(kind: str) -> dg.AssetsDefinition:
+    @dg.multi_asset(
+        name=f"{kind}_validation",
+        group_name="validated",
+        partitions_def=partitions_of(kind),
+        ins={"raw": dg.AssetIn(f"{kind}_raw")},
+        outs={
+            f"{kind}_validated": dg.AssetOut(kinds={"pandas"}, description=f"{kind} rows that passed validation."),
+            f"{kind}_rejected_at_validation": dg.AssetOut(
+                kinds={"pandas"}, description=f"{kind} rows quarantined by validation, with file, row and reason."
+            ),
+        },
+    )
+    def _validate(context: dg.AssetExecutionContext, sources: SourcesFolder, raw: pd.DataFrame):
+        settings = sources.settings()
+        accepted, rejected = validate_raw(raw, kind, sources.entry_of(), indicator_columns(kind, settings))
+        context.log.info(f"{kind}: {len(raw)} rows read, {len(accepted)} valid, {len(rejected)} quarantined")
+        return accepted, rejected
+
+    return _validate
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[validated_asset(kind) for kind in KINDS])

@@ -1,0 +1,215 @@
+"""Conform validated rows: check p-codes against the gazetteer, resolve admin names, attach POA areas."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ds_pipeline.lib.canonical import CONFORMED_COLUMNS
+from ds_pipeline.lib.registry import SourceEntry
+from ds_pipeline.lib.validation import Rejection, quarantine_rows
+
+# 2014-era Iraq codes (IQ-G08, IQ-D045, IQ15053) number units differently from COD-AB: never repaired by editing.
+LEGACY_PCODE = re.compile(r"^IQ-[GD]\d+$|^IQ\d{5}$", re.IGNORECASE)
+ADMIN_KINDS = ("displacement", "return_index", "service_mapping", "household_survey")
+MIN_FUZZY_LENGTH = 6  # names of five characters or fewer are never fuzzy-matched
+
+
+def normalise_name(name: str) -> str:
+    """Comparable form of an admin name: no accents, case, 'Al-' article, apostrophes, hyphens or spaces."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode() or str(name)
+    text = text.casefold().strip()
+    text = re.sub(r"^(al|el)[\s\-']+", "", text)
+    return re.sub(r"[\s\-'`’‘.]+", "", text)
+
+
+def _skeleton(name: str) -> str:
+    """Rough phonetic key: consonants only, doubled letters collapsed (Tilkaif ~ Tel Kaif ~ Telkeif)."""
+    consonants = re.sub(r"[aeiouyw]", "", normalise_name(name))
+    return re.sub(r"(.)\1+", r"\1", consonants.replace("q", "k"))
+
+
+@dataclass(frozen=True)
+class Unit:
+    pcode: str
+    level: int
+    name_en: str
+    name_ar: str
+    parent: str
+    aliases: tuple[str, ...]
+
+
+class Gazetteer:
+    """Admin units by p-code, with name matching within a parent unit (exact, alias, substring, phonetic)."""
+
+    def __init__(self, units: pd.DataFrame) -> None:
+        self.units: dict[str, Unit] = {}
+        self.children: dict[tuple[str, int], list[Unit]] = {}
+        for row in units.sort_values("pcode").itertuples(index=False):
+            aliases = tuple(a.strip() for a in str(row.aliases or "").split("|") if a.strip())
+            unit = Unit(row.pcode, int(row.admin_level), row.name_en, row.name_ar, row.parent_pcode, aliases)
+            self.units[unit.pcode] = unit
+            self.children.setdefault((unit.parent, unit.level), []).append(unit)
+
+    def name(self, pcode: str) -> str:
+        unit = self.units.get(pcode)
+        return unit.name_en if unit else ""
+
+    def match_name(self, name: str, parent: str, level: int) -> tuple[str, str]:
+        """(p-code, note) of the unit called `name` under `parent`; ("", reason) when there is none or several."""
+        candidates = self.children.get((parent, level), [])
+        wanted = normalise_name(name)
+        exact = [u for u in candidates if normalise_name(u.name_en) == wanted or u.name_ar == name.strip()]
+        if len(exact) == 1:
+            unit = exact[0]
+            note = "" if unit.name_en == name.strip() else f"spelling: {name} -> {unit.name_en} ({unit.pcode})"
+            return unit.pcode, note
+        by_alias = [u for u in candidates if wanted in {normalise_name(a) for a in u.aliases}]
+        if len(by_alias) == 1:
+            return by_alias[0].pcode, f"alias: {name} -> {by_alias[0].name_en} ({by_alias[0].pcode})"
+        if len(wanted) >= MIN_FUZZY_LENGTH:
+            within = [
+                u for u in candidates
+                if len(normalise_name(u.name_en)) >= MIN_FUZZY_LENGTH
+                and (wanted in normalise_name(u.name_en) or normalise_name(u.name_en) in wanted)
+            ]
+            if len(within) == 1:
+                return within[0].pcode, f"fuzzy (substring): {name} -> {within[0].name_en} ({within[0].pcode})"
+            sounds = [
+                u for u in candidates
+                if len(normalise_name(u.name_en)) >= MIN_FUZZY_LENGTH
+                and any(_skeleton(n) == _skeleton(name) for n in (u.name_en, *u.aliases))
+            ]
+            if len(sounds) == 1:
+                return sounds[0].pcode, f"fuzzy (phonetic): {name} -> {sounds[0].name_en} ({sounds[0].pcode})"
+        parent_text = f" of {self.name(parent)} ({parent})" if parent else ""
+        level_text = {1: "governorate", 2: "district", 3: "sub-district"}[level]
+        if len(exact) > 1:
+            return "", f"the {level_text} name '{name}' matches several units{parent_text}"
+        return "", f"no {level_text}{parent_text} is called '{name}' (also tried aliases and close spellings)"
+
+    def check_pcode(self, pcode: str, level: int, parent: str) -> str:
+        """'' when the p-code is a known unit of that level under that parent, else the reason it is not."""
+        level_text = {1: "governorate", 2: "district", 3: "sub-district"}[level]
+        if LEGACY_PCODE.match(pcode):
+            return (
+                f"'{pcode}' is a legacy 2014-era p-code; cross-walk it to a COD-AB {level_text} code "
+                "(it is never repaired by removing the hyphen)"
+            )
+        unit = self.units.get(pcode)
+        if unit is None:
+            return f"p-code '{pcode}' is not in the gazetteer"
+        if unit.level != level:
+            return f"p-code '{pcode}' is not a {level_text} code"
+        if parent and unit.parent != parent:
+            return f"p-code '{pcode}' ({unit.name_en}) does not lie in {self.name(parent)} ({parent})"
+        return ""
+
+
+def _resolve_admin(gazetteer: Gazetteer, key: tuple[str, ...]) -> tuple[tuple[str, str, str, str], Rejection | None]:
+    """Resolve one combination of admin p-codes and names to (admin1, admin2, admin3, note) or a rejection."""
+    a1_code, a1_name, a2_code, a2_name, a3_code, a3_name = key
+    notes: list[str] = []
+    resolved: list[str] = []
+    parent = ""
+    for level, (code, name, column) in enumerate(
+        [(a1_code, a1_name, "admin1_pcode"), (a2_code, a2_name, "admin2_pcode"), (a3_code, a3_name, "admin3_pcode")],
+        start=1,
+    ):
+        if code:
+            problem = gazetteer.check_pcode(code, level, parent)
+            if problem:
+                return ("", "", "", ""), Rejection(-1, column, "pcode_in_gazetteer", problem)
+            resolved.append(code)
+        elif name and (level == 1 or parent):
+            code, note = gazetteer.match_name(name, parent, level)
+            if not code:
+                if level == 3:  # sub-district names are optional detail: keep the row at district level
+                    notes.append(f"sub-district not resolved: {note}")
+                    resolved.append("")
+                    break
+                return ("", "", "", ""), Rejection(-1, column.replace("pcode", "name"), "name_in_gazetteer", note)
+            if note:
+                notes.append(note)
+            resolved.append(code)
+        else:
+            resolved.append("")
+        parent = resolved[-1]
+        if not parent:
+            break
+    resolved += [""] * (3 - len(resolved))
+    return (resolved[0], resolved[1], resolved[2], "; ".join(notes)), None
+
+
+def conform(
+    validated: pd.DataFrame,
+    kind: str,
+    gazetteer: Gazetteer,
+    poa_area_of_pcode: dict[str, str],
+    poa_area_names: list[str],
+    entry_of: dict[str, SourceEntry],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split validated rows into (conformed rows, quarantine rows of stage 'conformed')."""
+    frame = validated.reset_index(drop=True).copy()
+    rejections: dict[int, Rejection] = {}
+    for column in CONFORMED_COLUMNS:
+        frame[column] = ""
+
+    if kind == "gazetteer":
+        for index, row in frame.iterrows():
+            if int(row["admin_level"]) > 1 and row["parent_pcode"] not in gazetteer.units:
+                message = f"parent p-code '{row['parent_pcode']}' is not in the gazetteer"
+                rejections[int(index)] = Rejection(int(index), "parent_pcode", "parent_in_gazetteer", message)
+
+    if kind in ADMIN_KINDS:
+        key_columns = ["admin1_pcode", "admin1_name", "admin2_pcode", "admin2_name", "admin3_pcode", "admin3_name"]
+        keys = frame.reindex(columns=key_columns, fill_value="").fillna("").astype(str)
+        keys = keys.apply(lambda s: s.str.strip())
+        resolved: dict[tuple[str, ...], tuple[tuple[str, str, str, str], Rejection | None]] = {}
+        tuples = list(keys.itertuples(index=False, name=None))
+        for key in set(tuples):
+            resolved[key] = _resolve_admin(gazetteer, key)
+        values = []
+        for index, key in enumerate(tuples):
+            (a1, a2, a3, note), rejection = resolved[key]
+            if rejection is not None:
+                rejections[index] = Rejection(index, rejection.column, rejection.check, rejection.message)
+            values.append((a1, a2, a3, note))
+        resolved_frame = pd.DataFrame(values, columns=["admin1_pcode", "admin2_pcode", "admin3_pcode", "match_note"])
+        for column in ("admin1_pcode", "admin2_pcode", "admin3_pcode"):
+            if column in frame.columns or column != "admin3_pcode":
+                frame[column] = resolved_frame[column].to_numpy()
+        frame["match_note"] = resolved_frame["match_note"].to_numpy()
+        for level in (1, 2, 3):
+            column = f"admin{level}_pcode"
+            if column in frame.columns:
+                frame[f"admin{level}_name_en"] = frame[column].map(gazetteer.name).fillna("")
+        area_by_admin3 = frame.get("admin3_pcode", pd.Series("", index=frame.index)).map(poa_area_of_pcode)
+        area_by_admin2 = frame["admin2_pcode"].map(poa_area_of_pcode)
+        frame["poa_area"] = [a3 if isinstance(a3, str) else (a2 if isinstance(a2, str) else "")
+                             for a3, a2 in zip(area_by_admin3, area_by_admin2, strict=True)]
+
+    if kind == "displacement":
+        for index, origin in frame["origin_admin1_pcode"].items():
+            if origin and int(index) not in rejections:
+                problem = gazetteer.check_pcode(origin, 1, "")
+                if problem:
+                    rejections[int(index)] = Rejection(int(index), "origin_admin1_pcode", "pcode_in_gazetteer", problem)
+
+    if kind == "poa_submission":
+        by_name = {normalise_name(n): n for n in poa_area_names}
+        for index, area in frame["area"].items():
+            name = by_name.get(normalise_name(area))
+            if name is None:
+                message = f"'{area}' is not a configured POA area (configured: {', '.join(poa_area_names)})"
+                rejections[int(index)] = Rejection(int(index), "area", "poa_area_configured", message)
+            else:
+                frame.at[index, "area"] = name
+                frame.at[index, "poa_area"] = name
+
+    quarantine = quarantine_rows(frame, rejections, kind, "conformed", entry_of)
+    conformed = frame.loc[~frame.index.isin(list(rejections))].reset_index(drop=True)
+    return conformed, quarantine

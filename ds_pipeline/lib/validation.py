@@ -1,0 +1,375 @@
+"""Validate raw rows: parse text into typed columns, check them with pandera, split accepted from quarantined."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from ds_pipeline.lib.canonical import (
+    CANONICAL_COLUMNS,
+    DTM_CAMP_HOUSEHOLD_SIZE,
+    DTM_HOUSEHOLD_SIZE,
+    IASC_CRITERIA,
+    POA_STATUSES,
+    POPULATION_GROUPS,
+    POPULATION_TYPES,
+    PROVENANCE_COLUMNS,
+    QUARANTINE_COLUMNS,
+    ROUND_COLUMN,
+    SECTOR_CODES,
+    SERVICE_STATUSES,
+)
+from ds_pipeline.lib.readers import READ_PROBLEM
+from ds_pipeline.lib.registry import SourceEntry
+
+CRITERIA = list(IASC_CRITERIA)
+SEVERITY_SOURCE_CATEGORIES = ["low", "medium", "high", "very high"]
+
+# Canonical columns that must hold a value; all others may be empty.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "gazetteer": ("admin_level", "pcode", "name_en"),
+    "displacement": (
+        "reporting_date", "population_type", "location_id", "admin1_pcode", "admin2_pcode", "families",
+        "individuals", "families_in_camp", "families_in_critical_shelter", "families_in_private",
+        "families_in_unknown_shelter",
+    ),
+    "return_index": (
+        "ri_round", "reporting_date", "location_id", "admin1_pcode", "admin2_pcode", "returnee_individuals",
+        *[f"indicator_{i:02d}" for i in range(1, 17)], "scale1_score", "scale2_score", "overall_score",
+    ),
+    "service_mapping": (
+        "org_acronym", "sector_code", "activity", "iasc_criterion", "status", "people_targeted", "people_reached",
+        "period_start", "period_end", "admin1_pcode",
+    ),
+    "poa_submission": (
+        "area", "report_month", "action_id", "action", "iasc_criterion", "lead_org", "target", "achieved",
+        "status", "due_date", "submitted_on",
+    ),
+    "household_survey": (
+        "household_id", "survey_round", "interview_date", "admin1_pcode", "admin2_pcode", "population_group",
+        "weight", "household_size",
+    ),
+}
+
+
+class GazetteerUnit(pa.DataFrameModel):
+    """An admin unit of the COD-AB gazetteer."""
+
+    admin_level: Series[int] = pa.Field(isin=[1, 2, 3])
+    pcode: Series[str] = pa.Field(str_matches=r"^IQG\d{2}(Q\d{2}([A-Z]\d{2})?)?$")
+    name_en: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    @pa.dataframe_check
+    def pcode_length_matches_admin_level(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["pcode"].str.len() == df["admin_level"].map({1: 5, 2: 8, 3: 11})
+
+    @pa.dataframe_check
+    def parent_pcode_is_prefix(cls, df: pd.DataFrame) -> Series[bool]:
+        is_top = df["admin_level"] == 1
+        prefix = [p.startswith(q) and len(q) > 0 for p, q in zip(df["pcode"], df["parent_pcode"], strict=True)]
+        return is_top | pd.Series(prefix, index=df.index)
+
+    class Config:
+        unique = ["pcode"]
+
+
+class DisplacementRound(pa.DataFrameModel):
+    """A DTM Master List row: one location, round and population type."""
+
+    round_id: Series[str] = pa.Field(str_matches=r"^R\d+$")
+    population_type: Series[str] = pa.Field(isin=list(POPULATION_TYPES))
+    families: Series[int] = pa.Field(ge=0)
+    individuals: Series[int] = pa.Field(ge=0)
+    families_in_camp: Series[int] = pa.Field(ge=0)
+    families_in_critical_shelter: Series[int] = pa.Field(ge=0)
+    families_in_private: Series[int] = pa.Field(ge=0)
+    families_in_unknown_shelter: Series[int] = pa.Field(ge=0)
+
+    @pa.dataframe_check
+    def shelter_families_sum_to_families(cls, df: pd.DataFrame) -> Series[bool]:
+        shelters = (
+            df["families_in_camp"] + df["families_in_critical_shelter"] + df["families_in_private"]
+            + df["families_in_unknown_shelter"]
+        )
+        return shelters == df["families"]
+
+    @pa.dataframe_check
+    def individuals_follow_dtm_estimate(cls, df: pd.DataFrame) -> Series[bool]:
+        expected = (
+            DTM_CAMP_HOUSEHOLD_SIZE * df["families_in_camp"]
+            + DTM_HOUSEHOLD_SIZE * (df["families"] - df["families_in_camp"])
+        )
+        return df["individuals"] == expected
+
+    class Config:
+        unique = ["round_id", "population_type", "location_id"]
+
+
+class ReturnIndexRound(pa.DataFrameModel):
+    """A Return Index row: one location of return in one round."""
+
+    round_id: Series[str] = pa.Field(str_matches=r"^R\d+$")
+    ri_round: Series[int] = pa.Field(ge=1)
+    returnee_individuals: Series[int] = pa.Field(ge=0)
+    scale1_score: Series[float] = pa.Field(in_range={"min_value": 0, "max_value": 100})
+    scale2_score: Series[float] = pa.Field(in_range={"min_value": 0, "max_value": 100})
+    overall_score: Series[float] = pa.Field(in_range={"min_value": 0, "max_value": 100})
+    severity_source: Series[str] = pa.Field(isin=[*SEVERITY_SOURCE_CATEGORIES, ""])
+
+    class Config:
+        unique = ["round_id", "location_id"]
+
+
+for _i in range(1, 17):  # the 16 indicators: 0 (condition met) .. 1 (not met)
+    ReturnIndexRound.__annotations__[f"indicator_{_i:02d}"] = Series[float]
+    setattr(ReturnIndexRound, f"indicator_{_i:02d}", pa.Field(in_range={"min_value": 0, "max_value": 1}))
+
+
+class ServiceActivity(pa.DataFrameModel):
+    """A 4W row: an organisation's activity in an admin unit over a period."""
+
+    sector_code: Series[str] = pa.Field(isin=list(SECTOR_CODES))
+    iasc_criterion: Series[int] = pa.Field(isin=CRITERIA)
+    status: Series[str] = pa.Field(isin=list(SERVICE_STATUSES))
+    people_targeted: Series[int] = pa.Field(ge=0)
+    people_reached: Series[int] = pa.Field(ge=0)
+
+    @pa.dataframe_check
+    def period_end_not_before_start(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["period_end"] >= df["period_start"]
+
+    @pa.dataframe_check
+    def district_given_by_code_or_name(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["admin2_pcode"] != "") | (df["admin2_name"] != "")
+
+
+class PoaAction(pa.DataFrameModel):
+    """A Plan of Action progress row: one action of an area in one reporting month."""
+
+    report_month: Series[str] = pa.Field(str_matches=r"^\d{4}-(0[1-9]|1[0-2])$")
+    iasc_criterion: Series[int] = pa.Field(isin=CRITERIA)
+    status: Series[str] = pa.Field(isin=list(POA_STATUSES))
+    target: Series[float] = pa.Field(ge=0)
+    achieved: Series[float] = pa.Field(ge=0)
+
+    class Config:
+        unique = ["area", "report_month", "action_id"]
+
+
+class SurveyHousehold(pa.DataFrameModel):
+    """A household of the durable-solutions survey, with its weight."""
+
+    population_group: Series[str] = pa.Field(isin=list(POPULATION_GROUPS))
+    weight: Series[float] = pa.Field(gt=0)
+    household_size: Series[int] = pa.Field(ge=1)
+
+    class Config:
+        unique = ["survey_round", "household_id"]
+
+
+MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "gazetteer": GazetteerUnit,
+    "displacement": DisplacementRound,
+    "return_index": ReturnIndexRound,
+    "service_mapping": ServiceActivity,
+    "poa_submission": PoaAction,
+    "household_survey": SurveyHousehold,
+}
+
+# Readable wording of the row-level rules.
+RULE_TEXT = {
+    "pcode_length_matches_admin_level": "the p-code's length does not match its admin level",
+    "parent_pcode_is_prefix": "the parent p-code is not the start of the p-code",
+    "shelter_families_sum_to_families": "families by shelter type do not add up to Families",
+    "individuals_follow_dtm_estimate": (
+        f"Individuals is not {DTM_CAMP_HOUSEHOLD_SIZE} x families in camp + {DTM_HOUSEHOLD_SIZE} x other families"
+    ),
+    "period_end_not_before_start": "the period ends before it starts",
+    "district_given_by_code_or_name": "neither a district p-code nor a district name is given",
+    "multiple_fields_uniqueness": "duplicate of an earlier row",
+    "field_uniqueness": "duplicate of an earlier row",
+}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why one input row is quarantined."""
+
+    index: int
+    column: str  # canonical column, "" for the row as a whole
+    check: str
+    message: str
+    provider_column: str = ""  # set when the problem names the provider's column directly (unreadable file)
+
+
+def column_dtypes(kind: str, indicator_columns: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
+    dtypes = dict(CANONICAL_COLUMNS[kind])
+    for column in indicator_columns:
+        dtypes[column] = "indicator"
+    return dtypes
+
+
+def _parse_column(values: pd.Series, dtype: str) -> tuple[pd.Series, pd.Series, str]:
+    """Typed values, a mask of values that could not be parsed, and what was expected."""
+    text = values.fillna("").astype(str).str.strip()
+    empty = text == ""
+    if dtype == "str":
+        return text, pd.Series(False, index=values.index), ""
+    if dtype == "date":
+        parsed = pd.to_datetime(text.where(~empty, None), format="%Y-%m-%d", errors="coerce")
+        return parsed, ~empty & parsed.isna(), "a date written YYYY-MM-DD"
+    numbers = pd.to_numeric(text.str.replace(",", "", regex=False).where(~empty, None), errors="coerce")
+    bad = ~empty & numbers.isna()
+    if dtype == "int":
+        not_whole = numbers.notna() & (numbers != np.floor(numbers))
+        return numbers, bad | not_whole, "a whole number"
+    if dtype == "indicator":
+        return numbers, bad | (numbers.notna() & ~numbers.isin([0, 1])), "1, 0 or blank"
+    return numbers, bad, "a number"
+
+
+def _humanise(check: str, value: object) -> str:
+    shown = repr(value) if not isinstance(value, str) else f"'{value}'"
+    if check in RULE_TEXT:
+        return RULE_TEXT[check]
+    if match := re.match(r"isin\((.*)\)$", check):
+        return f"expected one of {match.group(1)}, got {shown}"
+    if match := re.match(r"greater_than_or_equal_to\((.*)\)$", check):
+        return f"expected {match.group(1)} or more, got {shown}"
+    if match := re.match(r"greater_than\((.*)\)$", check):
+        return f"expected more than {match.group(1)}, got {shown}"
+    if match := re.match(r"in_range\((.*), (.*)\)$", check):
+        return f"expected a value from {match.group(1)} to {match.group(2)}, got {shown}"
+    if check.startswith("str_matches"):
+        return f"not in the expected format, got {shown}"
+    if check.startswith("str_length"):
+        return "a value is required"
+    return f"fails {check}, got {shown}"
+
+
+def _find_rejections(typed: pd.DataFrame, kind: str, parse_failures: list[Rejection]) -> dict[int, Rejection]:
+    """First rejection per row: unreadable file or column, unparsable value, required value, then pandera checks."""
+    first: dict[int, Rejection] = {}
+    for rejection in parse_failures:
+        first.setdefault(rejection.index, rejection)
+    candidates = typed.loc[~typed.index.isin(list(first))]
+    if candidates.empty:
+        return first
+    schema = MODELS[kind].to_schema()
+    schema.report_duplicates = "exclude_first"
+    try:
+        schema.validate(candidates, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases.copy()
+        cases = cases[cases["index"].notna()]
+        order = {c: i for i, c in enumerate(typed.columns)}
+        cases["_order"] = cases["column"].map(lambda c: order.get(c, len(order)) if isinstance(c, str) else len(order))
+        for case in cases.sort_values(["index", "_order"], kind="stable").itertuples():
+            index = int(case.index)
+            if index in first:
+                continue
+            column = case.column if isinstance(case.column, str) and case.column in typed.columns else ""
+            message = _humanise(str(case.check), case.failure_case)
+            if case.check in ("multiple_fields_uniqueness", "field_uniqueness"):
+                keys = list(getattr(MODELS[kind].Config, "unique", None) or [column])
+                column = keys[-1]
+                message = f"duplicate of an earlier row with the same {', '.join(keys)}"
+            elif case.check in RULE_TEXT:
+                column = ""
+            first[index] = Rejection(index, column, str(case.check), message)
+    return first
+
+
+def locate(entry_of: dict[str, SourceEntry], row: pd.Series, column: str, provider: str = "") -> str:
+    """'file X, sheet Y, row N, column 'C'' for a raw row; C is the provider's name of the canonical column."""
+    entry = entry_of.get(row["source_id"])
+    if not provider:
+        provider = entry.provider_column(column) if (entry and column) else column
+    parts = [f"file {row['source_file']}"]
+    if row.get("sheet"):
+        parts.append(f"sheet {row['sheet']}")
+    if row.get("source_row"):
+        parts.append(f"row {row['source_row']}")
+    if provider:
+        parts.append(f"column '{provider}'")
+    return ", ".join(parts)
+
+
+def quarantine_rows(
+    raw: pd.DataFrame, rejections: dict[int, Rejection], kind: str, stage: str, entry_of: dict[str, SourceEntry]
+) -> pd.DataFrame:
+    """Quarantine table rows for the rejected raw rows (raw indexed as the rejections)."""
+    canonical = [c for c in raw.columns if c not in PROVENANCE_COLUMNS and c != READ_PROBLEM]
+    records = []
+    for index in sorted(rejections):
+        rejection = rejections[index]
+        row = raw.loc[index]
+        entry = entry_of.get(row["source_id"])
+        provider = entry.provider_column(rejection.column) if (entry and rejection.column) else rejection.column
+        provider = rejection.provider_column or provider
+        values = {c: ("" if pd.isna(row[c]) else str(row[c])) for c in canonical}
+        records.append(
+            {
+                "source_id": row["source_id"],
+                "kind": kind,
+                "round_id": row.get(ROUND_COLUMN, "") or "",
+                "stage": stage,
+                "source_file": row["source_file"],
+                "sheet": row["sheet"],
+                "source_row": row["source_row"],
+                "column": provider,
+                "check": rejection.check,
+                "reason": f"{locate(entry_of, row, rejection.column, provider)}: {rejection.message}",
+                "raw_values": json.dumps(values, ensure_ascii=False, sort_keys=True),
+            }
+        )
+    return pd.DataFrame(records, columns=list(QUARANTINE_COLUMNS))
+
+
+def validate_raw(
+    raw: pd.DataFrame,
+    kind: str,
+    entry_of: dict[str, SourceEntry],
+    indicator_columns: list[str] | tuple[str, ...] = (),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a raw table into (validated rows with typed columns, quarantine rows). Every raw row ends in one."""
+    raw = raw.reset_index(drop=True)
+    dtypes = column_dtypes(kind, indicator_columns)
+    typed = pd.DataFrame(index=raw.index)
+    failures: list[Rejection] = []
+    for index, problem in raw[READ_PROBLEM].items():
+        if problem:
+            named = re.search(r"'([^']+)'", problem) if problem.startswith("missing") else None
+            provider = named.group(1) if named else ""
+            failures.append(Rejection(int(index), "", "file_readable", problem, provider_column=provider))
+    required = set(REQUIRED_COLUMNS[kind])
+    for column, dtype in dtypes.items():
+        values = raw[column] if column in raw.columns else pd.Series("", index=raw.index)
+        parsed, bad, expected = _parse_column(values, dtype)
+        typed[column] = parsed
+        for index in raw.index[bad]:
+            message = f"expected {expected}, got '{values[index]}'"
+            failures.append(Rejection(int(index), column, f"parse_{dtype}", message))
+        if column in required:
+            empty = values.fillna("").astype(str).str.strip() == ""
+            for index in raw.index[empty]:
+                failures.append(Rejection(int(index), column, "required", "a value is required but the cell is empty"))
+    order = {c: i for i, c in enumerate(dtypes)}
+    failures.sort(key=lambda r: (r.index, r.check != "file_readable", order.get(r.column, -1)))
+    rejections = _find_rejections(typed, kind, failures)
+    quarantine = quarantine_rows(raw, rejections, kind, "validated", entry_of)
+
+    accepted_index = raw.index[~raw.index.isin(list(rejections))]
+    validated = pd.concat([raw.loc[accepted_index, list(PROVENANCE_COLUMNS)], typed.loc[accepted_index]], axis=1)
+    for column, dtype in dtypes.items():
+        if dtype == "int":
+            validated[column] = validated[column].astype("int64")
+        elif dtype in ("float", "indicator"):
+            validated[column] = validated[column].astype("float64")
+    return validated.reset_index(drop=True), quarantine

@@ -1,0 +1,95 @@
+"""The warehouse: tables of data frames in any SQLAlchemy database, partitions replaced in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+
+ORDER_COLUMN = "_row_order"  # keeps the row order of a written frame, so reads give back the same frame
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot store or return a table as asked."""
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine for the warehouse URL (sqlite:///path or postgresql+psycopg2://...)."""
+    if url.startswith("postgresql://"):
+        raise WarehouseError(
+            "write the driver in DS_DATABASE_URL explicitly, e.g. postgresql+psycopg2://user:pass@host/db "
+            "(SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3, which is not installed)"
+        )
+    return sa.create_engine(url, future=True)
+
+
+def _existing_columns(conn: sa.Connection, table: str) -> list[str] | None:
+    inspector = sa.inspect(conn)
+    if not inspector.has_table(table):
+        return None
+    return [c["name"] for c in inspector.get_columns(table)]
+
+
+def write_table(
+    engine: sa.Engine,
+    table: str,
+    frame: pd.DataFrame,
+    partition_column: str | None = None,
+    partition_keys: Sequence[str] = (),
+) -> int:
+    """Store `frame` as `table`. With partition keys, delete those partitions then insert, in one transaction;
+    otherwise replace the whole table. Returns the number of rows written."""
+    data = frame.reset_index(drop=True).copy()
+    data[ORDER_COLUMN] = range(len(data))
+    chunk = max(1, 30000 // max(1, len(data.columns)))
+    with engine.begin() as conn:
+        existing = _existing_columns(conn, table)
+        if partition_column and partition_keys:
+            if partition_column not in data.columns:
+                raise WarehouseError(f"table {table}: partition column {partition_column!r} missing from the frame")
+            wrong = sorted(set(data[partition_column].astype(str)) - set(partition_keys))
+            if wrong:
+                raise WarehouseError(f"table {table}: rows of partitions {wrong} written as {partition_keys}")
+            if existing is not None and sorted(existing) != sorted(data.columns):
+                added = sorted(set(data.columns) - set(existing))
+                removed = sorted(set(existing) - set(data.columns))
+                raise WarehouseError(
+                    f"table {table} has other columns than this asset now writes (new {added}, gone {removed}); "
+                    "drop the table and re-run every partition"
+                )
+            if existing is not None:
+                target = sa.Table(table, sa.MetaData(), autoload_with=conn)
+                conn.execute(sa.delete(target).where(target.c[partition_column].in_(list(partition_keys))))
+            data.to_sql(table, conn, if_exists="append", index=False, chunksize=chunk, method="multi")
+        else:
+            if existing is not None:
+                conn.execute(sa.text(f'DROP TABLE "{table}"'))
+            data.to_sql(table, conn, if_exists="fail", index=False, chunksize=chunk, method="multi")
+    return len(frame)
+
+
+def read_table(
+    engine: sa.Engine,
+    table: str,
+    partition_column: str | None = None,
+    partition_keys: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Read `table` (only the given partitions when keys are given), rows in the order they were written."""
+    with engine.connect() as conn:
+        if _existing_columns(conn, table) is None:
+            raise WarehouseError(f"table {table} is not in the warehouse yet: materialise its asset first")
+        target = sa.Table(table, sa.MetaData(), autoload_with=conn)
+        query = sa.select(target)
+        order = [target.c[ORDER_COLUMN]]
+        if partition_column and partition_column in target.c:
+            if partition_keys is not None:
+                query = query.where(target.c[partition_column].in_(list(partition_keys)))
+            order = [target.c[partition_column], *order]
+        frame = pd.read_sql(query.order_by(*order), conn)
+    return frame.drop(columns=[ORDER_COLUMN])
+
+
+def table_exists(engine: sa.Engine, table: str) -> bool:
+    with engine.connect() as conn:
+        return _existing_columns(conn, table) is not None

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Set up everything ds-pipeline needs on a Debian machine: system libraries, fonts, and the Python virtual
+# environment from the lock file. Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3.11}"
+VENV="${VENV:-.venv}"
+
+# Debian packages: Pango/HarfBuzz for WeasyPrint (PDF briefs), DejaVu and Noto fonts (Latin and Arabic script).
+DEB_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core"
+missing=""
+for pkg in $DEB_PACKAGES; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+  echo "setup: installing Debian packages:$missing"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "setup: creating virtual environment $VENV with $PYTHON"
+  "$PYTHON" -m venv "$VENV"
+fi
+if ! cmp -s requirements.lock "$VENV/.requirements.lock" 2>/dev/null; then
+  echo "setup: installing Python packages from requirements.lock"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.lock
+  cp requirements.lock "$VENV/.requirements.lock"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e . >/dev/null
+echo "setup: ready ($VENV)"
