@@ -1,0 +1,61 @@
+"""The warehouse on SQLite and on a real PostgreSQL server: partitions replaced, types and order kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from ds_pipeline.lib.warehouse import WarehouseError, make_engine, read_table, write_table
+
+
+def _frame(round_id: str, n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "round_id": [round_id] * n,
+            "area_id": [f"IQG15Q{i:02d}" for i in range(n, 0, -1)],  # deliberately not sorted
+            "returnees": list(range(n)),
+            "share": [i / 10 for i in range(n)],
+            "hotspot": [i % 2 == 0 for i in range(n)],
+            "reporting_date": pd.to_datetime(["2026-10-31"] * n),
+        }
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> sa.Engine:
+    if request.param == "sqlite":
+        return make_engine(f"sqlite:///{tmp_path}/w.db")
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text('DROP TABLE IF EXISTS "area_severity"'))
+    return engine
+
+
+def test_partition_rewrite_replaces_only_that_round(engine: sa.Engine) -> None:
+    write_table(engine, "area_severity", _frame("R138", 3), "round_id", ["R138"])
+    write_table(engine, "area_severity", _frame("R139", 2), "round_id", ["R139"])
+    write_table(engine, "area_severity", _frame("R139", 2), "round_id", ["R139"])  # re-run: no duplicates
+    everything = read_table(engine, "area_severity", "round_id")
+    assert everything.groupby("round_id").size().to_dict() == {"R138": 3, "R139": 2}
+    only = read_table(engine, "area_severity", "round_id", ["R139"])
+    pd.testing.assert_frame_equal(only, _frame("R139", 2))  # order, dtypes (bool, datetime, float) kept
+
+
+def test_unpartitioned_write_replaces_the_table(engine: sa.Engine) -> None:
+    write_table(engine, "area_severity", _frame("R1", 4))
+    write_table(engine, "area_severity", _frame("R2", 1))
+    assert read_table(engine, "area_severity")["round_id"].tolist() == ["R2"]
+
+
+def test_rows_of_another_partition_are_refused(engine: sa.Engine) -> None:
+    with pytest.raises(WarehouseError, match="rows of partitions"):
+        write_table(engine, "area_severity", _frame("R140", 1), "round_id", ["R139"])
+
+
+def test_bare_postgresql_url_is_refused_with_advice() -> None:
+    with pytest.raises(WarehouseError, match=r"postgresql\+psycopg2"):
+        make_engine("postgresql://u@127.0.0.1/db")
