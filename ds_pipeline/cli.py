@@ -41,6 +41,22 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from ds_pipeline.lib.feedback import check_file
+
+    worst = 0
+    for path in args.files:
+        try:
+            result = check_file(Path(args.sources), Path(path))
+        except (LookupError, ValueError) as exc:
+            print(f"{path}: {exc}")
+            worst = 2
+            continue
+        print(result.render())
+        worst = max(worst, 1 if not result.quarantine.empty else 0)
+    return worst
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ds-pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         "--database", help="warehouse SQLAlchemy URL (default: $DS_DATABASE_URL, else a throwaway SQLite file)"
     )
     publish.set_defaults(handler=_publish)
+
+    check = commands.add_parser("check", help="check files before dropping them: every rejected row and why")
+    check.add_argument("files", nargs="+", help="files inside the sources folder")
+    check.add_argument("--sources", default="sources/demo", help="sources folder whose registry covers the files")
+    check.set_defaults(handler=_check)
 
     args = parser.parse_args(argv)
     if getattr(args, "database", None) is None and args.command == "publish":
