@@ -68,8 +68,9 @@ def criteria_metrics(sources: SourcesFolder, household_survey_conformed: pd.Data
             "Whether each area's monthly POA report arrived by the deadline.")),
     },
 )
-def poa_metrics(poa_submission_conformed: pd.DataFrame):
-    return poa_status(poa_submission_conformed)
+def poa_metrics(sources: SourcesFolder, poa_submission_conformed: pd.DataFrame):
+    deadline_day = int(sources.settings().get("poa", {}).get("deadline_day", 10))
+    return poa_status(poa_submission_conformed, deadline_day=deadline_day)
 
 
 @dg.asset(group_name="metrics", kinds={"pandas"},

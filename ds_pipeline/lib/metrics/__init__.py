@@ -1,0 +1,185 @@
+"""Metric tables of the pipeline, and the area-level and table-shaping helpers every metric module shares.
+
+The metric functions live in the submodules (pure pandas, no Dagster):
+
+- ``displacement``: ``displacement_by_area``
+- ``severity``: ``categorise_severity``, ``area_severity``, ``with_change_since_previous_round``
+- ``criteria``: ``criteria_progress``, ``iris_composite``
+- ``poa``: ``poa_status``
+- ``services``: ``service_coverage``, ``referral_directory``, ``service_gaps``
+- ``prioritisation``: ``area_priority``
+
+Every table is returned with its columns in the documented order, stable dtypes, rows sorted by its key
+columns and a fresh index; an empty input gives an empty table with the same columns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ds_pipeline.lib.canonical import IASC_CRITERIA, POPULATION_GROUPS
+
+# Area levels of the area tables, in the order rows are sorted.
+AREA_LEVELS: tuple[str, ...] = ("governorate", "district", "subdistrict", "poa_area")
+AREA_KEY_COLUMNS: tuple[str, ...] = ("area_level", "area_id", "area_name", "admin1_pcode")
+
+# Columns of a conformed frame giving the id and the name of each area level.
+_LEVEL_SOURCE_COLUMNS: dict[str, tuple[str, str]] = {
+    "governorate": ("admin1_pcode", "admin1_name_en"),
+    "district": ("admin2_pcode", "admin2_name_en"),
+    "subdistrict": ("admin3_pcode", "admin3_name_en"),
+    "poa_area": ("poa_area", "poa_area"),
+}
+
+# Columns sorted in a domain order rather than alphabetically.
+_ROUND_LIKE_COLUMNS = ("round_id", "previous_round_id", "survey_round")
+
+
+def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A text column of ``frame`` with "" for empty values (all "" when the column is absent)."""
+    if column not in frame.columns:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame[column].fillna("").astype(str).str.strip().astype(object)
+
+
+def numeric(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A numeric column as float64 (missing or unreadable values -> NaN), e.g. a metric table read back."""
+    return pd.to_numeric(frame[column], errors="coerce").astype("float64")
+
+
+def expand_to_area_levels(frame: pd.DataFrame, levels: Sequence[str], columns: Iterable[str]) -> pd.DataFrame:
+    """One copy of each row per area level it falls in, with area_level, area_id, area_name, admin1_pcode.
+
+    ``columns`` are the value columns carried along. A row without an id at a level (no sub-district p-code,
+    not in a POA area) is left out of that level. For the poa_area level the id and name are the POA area
+    name and admin1_pcode is "".
+    """
+    carried = [c for c in dict.fromkeys(columns) if c not in AREA_KEY_COLUMNS]
+    parts = []
+    for level in levels:
+        id_column, name_column = _LEVEL_SOURCE_COLUMNS[level]
+        area_id = text_column(frame, id_column)
+        keep = (area_id != "").to_numpy()
+        part = pd.DataFrame(
+            {
+                "area_level": level,
+                "area_id": area_id.to_numpy()[keep],
+                "area_name": text_column(frame, name_column).to_numpy()[keep],
+                "admin1_pcode": "" if level == "poa_area" else text_column(frame, "admin1_pcode").to_numpy()[keep],
+            }
+        )
+        for column in carried:
+            part[column] = frame[column].to_numpy()[keep]
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=[*AREA_KEY_COLUMNS, *carried])
+    return pd.concat(parts, ignore_index=True)
+
+
+def area_lookup(expanded: pd.DataFrame) -> pd.DataFrame:
+    """area_name and admin1_pcode of each (area_level, area_id) of an expanded frame (one row per area)."""
+    areas = expanded[list(AREA_KEY_COLUMNS)].drop_duplicates()
+    areas = areas.sort_values(list(AREA_KEY_COLUMNS), kind="mergesort")
+    return areas.drop_duplicates(["area_level", "area_id"], keep="first").reset_index(drop=True)
+
+
+def natural_key(value: str) -> tuple:
+    """Sort key ordering the numbers inside a label numerically: R99 < R100, 2025 < 2026."""
+    parts = re.split(r"(\d+)", str(value))
+    return (tuple((0, int(p)) if i % 2 else (1, p) for i, p in enumerate(parts)), str(value))
+
+
+def round_number(round_id: str) -> int:
+    """The integer in a round id ("R131" -> 131); -1 when it has none."""
+    match = re.search(r"\d+", str(round_id))
+    return int(match.group()) if match else -1
+
+
+def round_order_key(round_id: str) -> tuple:
+    """Rounds are ordered by the integer in their id, then by the id itself."""
+    return (round_number(round_id), str(round_id))
+
+
+def _order_rank(values: pd.Series, key) -> pd.Series:
+    labels = values.fillna("").astype(str)
+    ranks = {label: i for i, label in enumerate(sorted(labels.unique(), key=key))}
+    return labels.map(ranks)
+
+
+def _sort_key(column: pd.Series) -> pd.Series:
+    if column.name in ("round_id", "previous_round_id"):
+        return _order_rank(column, round_order_key)
+    if column.name == "survey_round":
+        return _order_rank(column, natural_key)
+    if column.name == "area_level":
+        return column.map({level: i for i, level in enumerate(AREA_LEVELS)}).fillna(len(AREA_LEVELS))
+    if column.name == "population_group":
+        return column.map({group: i for i, group in enumerate(POPULATION_GROUPS)}).fillna(len(POPULATION_GROUPS))
+    return column
+
+
+def sort_rows(frame: pd.DataFrame, by: Sequence[str], ascending: bool | Sequence[bool] = True) -> pd.DataFrame:
+    """Rows sorted by ``by`` (rounds by their number, area levels and population groups in domain order)."""
+    if frame.empty or not by:
+        return frame.reset_index(drop=True)
+    return frame.sort_values(list(by), ascending=ascending, key=_sort_key, kind="mergesort").reset_index(drop=True)
+
+
+def empty_table(schema: dict[str, str]) -> pd.DataFrame:
+    """An empty table with the columns and dtypes of ``schema`` (column -> str | int | float | bool | date)."""
+    return finalise(pd.DataFrame({column: [] for column in schema}), schema, [])
+
+
+def finalise(frame: pd.DataFrame, schema: dict[str, str], sort_by: Sequence[str]) -> pd.DataFrame:
+    """``frame`` reduced to the schema's columns in order, cast to stable dtypes, sorted, index reset."""
+    table = pd.DataFrame(index=frame.index)
+    for column, kind in schema.items():
+        values = frame[column]
+        if kind == "str":
+            table[column] = values.fillna("").astype(str).astype(object)
+        elif kind == "int":
+            table[column] = values.astype("int64")
+        elif kind == "float":
+            table[column] = values.astype("float64")
+        elif kind == "bool":
+            table[column] = values.astype(bool)
+        elif kind == "date":
+            table[column] = pd.to_datetime(values).astype("datetime64[ns]")
+        else:  # pragma: no cover - schemas are defined in this package
+            raise ValueError(f"unknown column kind {kind!r} for {column}")
+    return sort_rows(table, sort_by)
+
+
+def safe_divide(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray) -> pd.Series:
+    """numerator / denominator as float64, NaN where the denominator is zero or missing."""
+    index = None
+    for operand in (numerator, denominator):
+        if isinstance(operand, pd.Series):
+            index = operand.index
+            break
+    num = np.asarray(numerator, dtype="float64")
+    den = np.asarray(denominator, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = np.where(den != 0, num / den, np.nan)
+    return pd.Series(result, index=index, dtype="float64")
+
+
+def require_single_slice(frame: pd.DataFrame, column: str, table: str) -> None:
+    """Raise ValueError when ``frame`` holds more than one value of ``column`` (one round, month, ...)."""
+    if column in frame.columns and frame[column].nunique() > 1:
+        values = ", ".join(sorted(frame[column].astype(str).unique()))
+        raise ValueError(f"{table} must be one as-of slice, got several {column} values: {values}")
+
+
+def criterion_names(criteria: pd.Series) -> pd.Series:
+    """IASC criterion names of criterion numbers ("" for a number outside 1..8)."""
+    return criteria.map(IASC_CRITERIA).fillna("").astype(object)
+
+
+def month_label(period: pd.Period) -> str:
+    """A monthly period as YYYY-MM."""
+    return f"{period.year:04d}-{period.month:02d}"

@@ -1,0 +1,237 @@
+"""Service coverage from the 4W, the referral directory, and service gaps where need meets no active actor."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ds_pipeline.lib.metrics import (
+    criterion_names,
+    empty_table,
+    finalise,
+    month_label,
+    numeric,
+    require_single_slice,
+    text_column,
+)
+
+ACTIVE_STATUSES: tuple[str, ...] = ("ongoing", "completed")
+# Criteria a high-severity or hotspot area of return is in need on (safety, living standard, livelihoods, HLP).
+SEVERITY_NEED_CRITERIA: tuple[int, ...] = (1, 2, 3, 4)
+GROUP_LABELS: dict[str, str] = {
+    "idp_in_camp": "IDPs in camp",
+    "idp_out_of_camp": "IDPs out of camp",
+    "returnee": "returnees",
+}
+
+SERVICE_COVERAGE_COLUMNS: dict[str, str] = {
+    "month": "str",
+    "area_level": "str",
+    "area_id": "str",
+    "area_name": "str",
+    "admin1_pcode": "str",
+    "iasc_criterion": "int",
+    "criterion_name": "str",
+    "sector_code": "str",
+    "active_orgs": "int",
+    "active_activities": "int",
+    "people_targeted": "int",
+    "people_reached": "int",
+}
+SERVICE_COVERAGE_KEYS = ("month", "area_id", "iasc_criterion", "sector_code")
+
+REFERRAL_DIRECTORY_COLUMNS: dict[str, str] = {
+    "area_id": "str",
+    "area_name": "str",
+    "sector_code": "str",
+    "org_acronym": "str",
+    "org_name": "str",
+    "org_type": "str",
+    "activity": "str",
+    "iasc_criterion": "int",
+    "status": "str",
+}
+REFERRAL_DIRECTORY_KEYS = tuple(REFERRAL_DIRECTORY_COLUMNS)
+
+SERVICE_GAPS_COLUMNS: dict[str, str] = {
+    "area_id": "str",
+    "area_name": "str",
+    "admin1_pcode": "str",
+    "iasc_criterion": "int",
+    "criterion_name": "str",
+    "need_reason": "str",
+    "returnee_individuals": "int",
+    "active_orgs": "int",
+    "sectors_active_elsewhere_in_governorate": "str",
+}
+SERVICE_GAPS_KEYS = ("area_id", "iasc_criterion")
+
+
+def _month_ordinal(dates: pd.Series) -> pd.Series:
+    return dates.dt.year * 12 + dates.dt.month - 1
+
+
+def activity_months(service_mapping: pd.DataFrame) -> pd.DataFrame:
+    """Active 4W activities (ongoing or completed) with a district, one row per month their period touches.
+
+    Adds ``month`` (YYYY-MM), ``area_id`` (admin2_pcode), ``area_name`` (admin2_name_en). A missing period
+    end counts as the start month and a missing start as the end month; activities without either, or
+    without a district p-code, are left out.
+    """
+    status = text_column(service_mapping, "status")
+    district = text_column(service_mapping, "admin2_pcode")
+    start = pd.to_datetime(service_mapping["period_start"])
+    end = pd.to_datetime(service_mapping["period_end"])
+    start, end = start.fillna(end), end.fillna(start)
+    keep = (status.isin(ACTIVE_STATUSES) & (district != "") & start.notna()).to_numpy()
+    rows = service_mapping.loc[keep].copy()
+    if rows.empty:
+        return rows.assign(
+            month=pd.Series(dtype=object), area_id=pd.Series(dtype=object), area_name=pd.Series(dtype=object)
+        )
+    first = _month_ordinal(start[keep]).astype("int64")
+    last = np.maximum(_month_ordinal(end[keep]).astype("int64"), first)
+    spans = (last - first + 1).to_numpy()
+    expanded = rows.iloc[np.repeat(np.arange(len(rows)), spans)].reset_index(drop=True)
+    run_starts = np.repeat(np.cumsum(spans) - spans, spans)
+    ordinals = np.repeat(first.to_numpy(), spans) + (np.arange(len(expanded)) - run_starts)
+    expanded["month"] = [f"{o // 12:04d}-{o % 12 + 1:02d}" for o in ordinals]
+    expanded["area_id"] = text_column(expanded, "admin2_pcode")
+    expanded["area_name"] = text_column(expanded, "admin2_name_en")
+    expanded["admin1_pcode"] = text_column(expanded, "admin1_pcode")
+    return expanded
+
+
+def service_coverage(service_mapping: pd.DataFrame) -> pd.DataFrame:
+    """Active organisations and activities per month x district x IASC criterion x sector, from the 4W.
+
+    An activity counts in every month its period touches if its status is ongoing or completed (planned
+    ones are not counted). people_targeted / people_reached are the activities' full figures in each month
+    they are active, so they must not be summed over months.
+    """
+    if service_mapping.empty:
+        return empty_table(SERVICE_COVERAGE_COLUMNS)
+    active = activity_months(service_mapping)
+    if active.empty:
+        return empty_table(SERVICE_COVERAGE_COLUMNS)
+    keys = ["month", "area_id", "iasc_criterion", "sector_code"]
+    table = (
+        active.groupby(keys, sort=True)
+        .agg(
+            active_orgs=("org_acronym", "nunique"),
+            active_activities=("org_acronym", "size"),
+            people_targeted=("people_targeted", "sum"),
+            people_reached=("people_reached", "sum"),
+            area_name=("area_name", "max"),
+            admin1_pcode=("admin1_pcode", "max"),
+        )
+        .reset_index()
+    )
+    table["area_level"] = "district"
+    table["criterion_name"] = criterion_names(table["iasc_criterion"])
+    return finalise(table, SERVICE_COVERAGE_COLUMNS, SERVICE_COVERAGE_KEYS)
+
+
+def referral_directory(service_mapping: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Who provides what where: activities active (ongoing or completed) in ``month`` (YYYY-MM), by district."""
+    month = month_label(pd.Period(month, freq="M"))
+    if service_mapping.empty:
+        return empty_table(REFERRAL_DIRECTORY_COLUMNS)
+    active = activity_months(service_mapping)
+    active = active[active["month"] == month]
+    if active.empty:
+        return empty_table(REFERRAL_DIRECTORY_COLUMNS)
+    table = finalise(active, REFERRAL_DIRECTORY_COLUMNS, REFERRAL_DIRECTORY_KEYS)
+    return table.drop_duplicates().reset_index(drop=True)
+
+
+def _fmt_gap(gap: float) -> str:
+    return f"{gap:+.2f}"
+
+
+def service_gaps(
+    severity: pd.DataFrame, criteria: pd.DataFrame, coverage: pd.DataFrame, gap_threshold: float = -0.10
+) -> pd.DataFrame:
+    """Districts in need on a criterion where no organisation is active on it in the 4W month.
+
+    Inputs are one as-of slice each (area_severity of one round, criteria_progress of one survey round,
+    service_coverage of one month); only district rows are used. Need on a criterion: Return Index severity
+    high or hotspot (criteria 1-4), or an assessed gap <= ``gap_threshold`` for any displaced group.
+    sectors_active_elsewhere_in_governorate lists the sector codes active on that criterion in other
+    districts of the same governorate.
+    """
+    require_single_slice(severity, "round_id", "severity")
+    require_single_slice(criteria, "survey_round", "criteria")
+    require_single_slice(coverage, "month", "coverage")
+
+    reasons: dict[tuple[str, int], list[str]] = {}
+    areas: dict[str, tuple[str, str]] = {}
+    returnees: dict[str, int] = {}
+
+    if not severity.empty:
+        districts = severity[severity["area_level"] == "district"].sort_values("area_id", kind="mergesort")
+        for row in districts.itertuples(index=False):
+            areas.setdefault(row.area_id, (row.area_name, row.admin1_pcode))
+            returnees[row.area_id] = int(row.returnee_individuals)
+            flags = []
+            if row.severity == "high":
+                flags.append("high severity")
+            if bool(row.hotspot):
+                flags.append("hotspot")
+            if flags:
+                reason = (
+                    f"Return Index {' and '.join(flags)} ({row.returnees_high:,} returnees in high-severity locations)"
+                )
+                for criterion in SEVERITY_NEED_CRITERIA:
+                    reasons.setdefault((row.area_id, criterion), []).append(reason)
+
+    if not criteria.empty:
+        gaps = criteria[
+            (criteria["area_level"] == "district")
+            & criteria["assessed"].astype(bool)
+            & (numeric(criteria, "gap") <= gap_threshold)
+        ]
+        gaps = gaps.sort_values(["area_id", "criterion", "population_group"], kind="mergesort")
+        for (area_id, criterion), lines in gaps.groupby(["area_id", "criterion"], sort=True):
+            first = lines.iloc[0]
+            areas.setdefault(area_id, (first["area_name"], first["admin1_pcode"]))
+            groups = ", ".join(
+                f"{GROUP_LABELS.get(g, g)} {_fmt_gap(gap)}"
+                for g, gap in zip(lines["population_group"], lines["gap"], strict=True)
+            )
+            reasons.setdefault((area_id, int(criterion)), []).append(f"gap to non-displaced: {groups}")
+
+    active_orgs: dict[tuple[str, int], int] = {}
+    sectors: dict[tuple[str, int], set[str]] = {}  # (governorate, criterion) -> {(district, sector)}
+    if not coverage.empty:
+        active = coverage[numeric(coverage, "active_orgs") > 0]
+        for row in active.itertuples(index=False):
+            key = (row.area_id, int(row.iasc_criterion))
+            active_orgs[key] = active_orgs.get(key, 0) + int(row.active_orgs)
+            sectors.setdefault((row.admin1_pcode, int(row.iasc_criterion)), set()).add((row.area_id, row.sector_code))
+
+    rows = []
+    for (area_id, criterion), need in sorted(reasons.items()):
+        if active_orgs.get((area_id, criterion), 0) > 0:
+            continue
+        area_name, admin1_pcode = areas[area_id]
+        elsewhere = sorted(
+            {sector for district, sector in sectors.get((admin1_pcode, criterion), set()) if district != area_id}
+        )
+        rows.append(
+            {
+                "area_id": area_id,
+                "area_name": area_name,
+                "admin1_pcode": admin1_pcode,
+                "iasc_criterion": criterion,
+                "need_reason": "; ".join(need),
+                "returnee_individuals": returnees.get(area_id, 0),
+                "active_orgs": 0,
+                "sectors_active_elsewhere_in_governorate": ", ".join(elsewhere),
+            }
+        )
+    if not rows:
+        return empty_table(SERVICE_GAPS_COLUMNS)
+    table = pd.DataFrame(rows)
+    table["criterion_name"] = criterion_names(table["iasc_criterion"])
+    return finalise(table, SERVICE_GAPS_COLUMNS, SERVICE_GAPS_KEYS)

@@ -1,0 +1,157 @@
+"""Area severity from the Return Index: returnees in high-severity locations, scores, hotspots, change."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ds_pipeline.lib.metrics import (
+    area_lookup,
+    empty_table,
+    expand_to_area_levels,
+    finalise,
+    safe_divide,
+    sort_rows,
+)
+
+SEVERITY_LEVELS: tuple[str, ...] = ("governorate", "district", "subdistrict", "poa_area")
+SCORE_COLUMNS: tuple[str, ...] = ("overall_score", "scale1_score", "scale2_score")
+
+AREA_SEVERITY_COLUMNS: dict[str, str] = {
+    "round_id": "str",
+    "reporting_date": "date",
+    "area_level": "str",
+    "area_id": "str",
+    "area_name": "str",
+    "admin1_pcode": "str",
+    "locations_assessed": "int",
+    "returnee_individuals": "int",
+    "returnees_low": "int",
+    "returnees_medium": "int",
+    "returnees_high": "int",
+    "returnees_in_high_severity_share": "float",
+    "mean_overall_score": "float",
+    "mean_scale1_score": "float",
+    "mean_scale2_score": "float",
+    "severity": "str",
+    "scale1_severity": "str",
+    "scale2_severity": "str",
+    "hotspot": "bool",
+    "locations_high": "int",
+}
+AREA_SEVERITY_KEYS = ("round_id", "area_level", "area_id")
+
+CHANGE_COLUMNS: dict[str, str] = {
+    "previous_round_id": "str",
+    "returnees_in_high_severity_change": "float",
+    "returnees_in_high_severity_share_change": "float",
+    "mean_overall_score_change": "float",
+}
+AREA_SEVERITY_CHANGE_COLUMNS: dict[str, str] = {**AREA_SEVERITY_COLUMNS, **CHANGE_COLUMNS}
+
+
+def categorise_severity(scores: pd.Series, medium_from: float, high_from: float) -> pd.Series:
+    """Severity category of Return Index scores: "high" from ``high_from``, "medium" from ``medium_from``,
+    "low" below; "" where the score is missing. A score equal to a cut-off takes the higher category."""
+    if medium_from > high_from:
+        raise ValueError(f"medium_from ({medium_from}) must not exceed high_from ({high_from})")
+    values = pd.to_numeric(scores, errors="coerce").astype("float64").to_numpy()
+    with np.errstate(invalid="ignore"):
+        categories = np.select(
+            [values >= high_from, values >= medium_from, ~np.isnan(values)], ["high", "medium", "low"], default=""
+        )
+    return pd.Series(categories, index=scores.index, name=scores.name, dtype=object)
+
+
+def area_severity(
+    return_index: pd.DataFrame, medium_from: float, high_from: float, hotspot_min_returnees: int
+) -> pd.DataFrame:
+    """Severity of conditions in areas of return per round x area (governorate, district, sub-district, POA area).
+
+    Each location's overall score is categorised with the configured cut-offs (the source's own category is
+    not used); its returnees count towards returnees_low / _medium / _high. Mean scores are weighted by the
+    location's returnee individuals; the area's categories are those of its mean scores. Hotspot: high on
+    either scale, or medium on either scale with at least ``hotspot_min_returnees`` returnees.
+    """
+    if return_index.empty:
+        return empty_table(AREA_SEVERITY_COLUMNS)
+    locations = pd.DataFrame(
+        {
+            "round_id": return_index["round_id"],
+            "returnee_individuals": return_index["returnee_individuals"].astype("int64"),
+            "location_id": return_index["location_id"].where(return_index["overall_score"].notna()),
+        }
+    )
+    category = categorise_severity(return_index["overall_score"], medium_from, high_from)
+    for name in ("low", "medium", "high"):
+        locations[f"returnees_{name}"] = locations["returnee_individuals"].where(category == name, 0)
+    locations["locations_high"] = (category == "high").astype("int64")
+    for score in SCORE_COLUMNS:
+        known = return_index[score].notna()
+        weights = locations["returnee_individuals"].where(known, 0)
+        locations[f"{score}_weight"] = weights
+        locations[f"{score}_weighted"] = (return_index[score].fillna(0.0) * weights).astype("float64")
+    for column in (
+        "admin1_pcode",
+        "admin1_name_en",
+        "admin2_pcode",
+        "admin2_name_en",
+        "admin3_pcode",
+        "admin3_name_en",
+        "poa_area",
+    ):
+        if column in return_index.columns:
+            locations[column] = return_index[column]
+
+    sums = [
+        "returnee_individuals",
+        "returnees_low",
+        "returnees_medium",
+        "returnees_high",
+        "locations_high",
+        *(f"{score}_{part}" for score in SCORE_COLUMNS for part in ("weight", "weighted")),
+    ]
+    expanded = expand_to_area_levels(locations, SEVERITY_LEVELS, ["round_id", "location_id", *sums])
+    keys = ["round_id", "area_level", "area_id"]
+    grouped = expanded.groupby(keys, sort=False)
+    table = grouped[sums].sum()
+    table["locations_assessed"] = grouped["location_id"].nunique()
+    table = table.reset_index().merge(area_lookup(expanded), on=["area_level", "area_id"], how="left")
+
+    table["reporting_date"] = table["round_id"].map(return_index.groupby("round_id")["reporting_date"].max())
+    table["returnees_in_high_severity_share"] = safe_divide(table["returnees_high"], table["returnee_individuals"])
+    for score, mean in zip(
+        SCORE_COLUMNS, ("mean_overall_score", "mean_scale1_score", "mean_scale2_score"), strict=True
+    ):
+        table[mean] = safe_divide(table[f"{score}_weighted"], table[f"{score}_weight"])
+    table["severity"] = categorise_severity(table["mean_overall_score"], medium_from, high_from)
+    table["scale1_severity"] = categorise_severity(table["mean_scale1_score"], medium_from, high_from)
+    table["scale2_severity"] = categorise_severity(table["mean_scale2_score"], medium_from, high_from)
+    scales = table[["scale1_severity", "scale2_severity"]]
+    high_on_a_scale = (scales == "high").any(axis=1)
+    medium_on_a_scale = (scales == "medium").any(axis=1)
+    table["hotspot"] = high_on_a_scale | (medium_on_a_scale & (table["returnee_individuals"] >= hotspot_min_returnees))
+    return finalise(table, AREA_SEVERITY_COLUMNS, AREA_SEVERITY_KEYS)
+
+
+def with_change_since_previous_round(severity: pd.DataFrame) -> pd.DataFrame:
+    """``area_severity`` rows plus the change since the area's previous round (rounds ordered by number).
+
+    previous_round_id is the latest earlier round in which the same area (level and id) has a row ("" for
+    the first); the changes are this round minus that round, NaN where there is no previous round.
+    """
+    if severity.empty:
+        return empty_table(AREA_SEVERITY_CHANGE_COLUMNS)
+    table = sort_rows(severity, ["area_level", "area_id", "round_id"])
+    previous = table.groupby(["area_level", "area_id"], sort=False)[
+        ["round_id", "returnees_high", "returnees_in_high_severity_share", "mean_overall_score"]
+    ].shift(1)
+    table["previous_round_id"] = previous["round_id"].fillna("")
+    table["returnees_in_high_severity_change"] = table["returnees_high"].astype("float64") - previous[
+        "returnees_high"
+    ].astype("float64")
+    table["returnees_in_high_severity_share_change"] = table["returnees_in_high_severity_share"] - previous[
+        "returnees_in_high_severity_share"
+    ].astype("float64")
+    table["mean_overall_score_change"] = table["mean_overall_score"] - previous["mean_overall_score"].astype("float64")
+    return finalise(table, AREA_SEVERITY_CHANGE_COLUMNS, AREA_SEVERITY_KEYS)
