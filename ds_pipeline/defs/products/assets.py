@@ -1,0 +1,79 @@
+"""Products stage: the weekly edition, the DSTWG brief (HTML + PDF) and the RWG dissemination pack (zip)."""
+
+from datetime import date
+
+import dagster as dg
+import pandas as pd
+
+from ds_pipeline.defs.partitions import weeks
+from ds_pipeline.defs.resources import PublishFolder, SourcesFolder
+from ds_pipeline.lib.products.brief import render_brief_html, render_brief_pdf
+from ds_pipeline.lib.products.edition import Edition, build_edition, week_of
+from ds_pipeline.lib.products.pack import build_pack
+from ds_pipeline.lib.products.verify import missing_sections, pdf_page_count
+
+ALL_ROUNDS = dg.AllPartitionMapping()
+EDITION_TABLES = (
+    "displacement_by_area", "area_severity", "criteria_progress", "iris_composite", "poa_status_by_criterion",
+    "poa_overdue_actions", "poa_timeliness", "service_coverage", "service_mapping_conformed", "source_inventory",
+    "quarantine_log",
+)
+ROUND_TABLES = ("displacement_by_area", "area_severity")
+
+
+def edition_label(partition_key: str) -> str:
+    """ISO week label (2026-W47) of a weekly partition key (its Monday, 2026-11-16)."""
+    return week_of(date.fromisoformat(partition_key))
+
+
+@dg.asset(
+    group_name="products",
+    partitions_def=weeks,
+    io_manager_key="edition_io_manager",
+    ins={name: dg.AssetIn(name, partition_mapping=ALL_ROUNDS if name in ROUND_TABLES else None)
+         for name in EDITION_TABLES},
+    description="The edition of one ISO week: every table as of that week's Sunday, after disclosure control.",
+)
+def weekly_edition(context: dg.AssetExecutionContext, sources: SourcesFolder, **tables: pd.DataFrame) -> Edition:
+    week = edition_label(context.partition_key)
+    edition = build_edition(dict(tables), week, sources.settings())
+    context.add_output_metadata({"edition": week, "suppressed_cells": len(edition.suppressions)})
+    return edition
+
+
+@dg.asset(group_name="products", partitions_def=weeks, kinds={"html", "pdf"},
+          description="The DSTWG weekly evidence brief, HTML and PDF, in the publish folder.")
+def dstwg_brief(
+    context: dg.AssetExecutionContext, publish: PublishFolder, weekly_edition: Edition
+) -> dg.MaterializeResult:
+    folder = publish.root / weekly_edition.week
+    folder.mkdir(parents=True, exist_ok=True)
+    html = render_brief_html(weekly_edition)
+    pdf = render_brief_pdf(html, weekly_edition)
+    missing = missing_sections(pdf)
+    if missing:  # never publish a brief that lost a section
+        raise dg.Failure(f"the PDF brief lacks section(s) {', '.join(missing)}; nothing was published")
+    html_path = folder / f"{weekly_edition.brief_stem}.html"
+    pdf_path = folder / f"{weekly_edition.brief_stem}.pdf"
+    html_path.write_text(html, encoding="utf-8")
+    pdf_path.write_bytes(pdf)
+    context.log.info(f"brief written: {pdf_path} ({len(pdf):,} bytes)")
+    return dg.MaterializeResult(
+        metadata={"html": dg.MetadataValue.path(str(html_path)), "pdf": dg.MetadataValue.path(str(pdf_path)),
+                  "pdf_bytes": len(pdf), "pdf_pages": pdf_page_count(pdf)}
+    )
+
+
+@dg.asset(group_name="products", partitions_def=weeks, kinds={"zip"}, deps=[dstwg_brief],
+          description="The RWG dissemination pack: brief, HXL CSVs, XLSX, datapackage.json, SHA-256 manifest.")
+def rwg_pack(
+    context: dg.AssetExecutionContext, publish: PublishFolder, weekly_edition: Edition
+) -> dg.MaterializeResult:
+    folder = publish.root / weekly_edition.week
+    html = (folder / f"{weekly_edition.brief_stem}.html").read_text(encoding="utf-8")
+    pdf = (folder / f"{weekly_edition.brief_stem}.pdf").read_bytes()
+    pack = build_pack(weekly_edition, html, pdf)
+    path = folder / weekly_edition.pack_name
+    path.write_bytes(pack)
+    context.log.info(f"pack written: {path} ({len(pack):,} bytes)")
+    return dg.MaterializeResult(metadata={"zip": dg.MetadataValue.path(str(path)), "zip_bytes": len(pack)})

@@ -1,0 +1,1416 @@
+"""Edition of the weekly brief: the as-of slice of the warehouse tables, key figures, highlights and the
+disclosure-protected publication tables that the brief and the RWG pack are rendered from.
+
+An edition is an ISO week ("2026-W47"); its as-of date is the Sunday ending that week. Only data dated on or
+before the as-of date is used (DESIGN.md §3, team contract "Edition"):
+
+- Return Index and DTM rounds whose reporting date is <= as-of (the latest such round is shown; the round before
+  it gives the change since the previous round);
+- POA report months whose last day is <= as-of (the latest month is shown);
+- survey rounds dated <= as-of (the date of a round comes from the source inventory: its household-survey files'
+  data_as_of);
+- the 4W month of the as-of date (or the latest month before it present in the service coverage);
+- source files whose data_as_of is <= as-of (and the 4W files with activities in the 4W month, whose data_as_of
+  is the end of their period), and the quarantined rows of those files.
+
+"Change since last edition" is the same figure computed as of the previous week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ds_pipeline.lib.canonical import IASC_CRITERIA
+from ds_pipeline.lib.products.disclosure import (
+    SUPPRESSED_FLAG_COLUMN,
+    DisclosureParameters,
+    DisclosureSpec,
+    Suppression,
+    protect_table,
+    round_significant,
+    round_to,
+)
+
+WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
+
+SCALE_LABELS = {
+    "mean_scale1_score": "livelihoods and basic services",
+    "mean_scale2_score": "safety and social cohesion",
+}
+GROUP_LABELS = {
+    "idp_in_camp": "IDPs in camps",
+    "idp_out_of_camp": "IDPs out of camps",
+    "returnee": "Returnees",
+    "non_displaced": "Non-displaced residents",
+}
+GROUP_LABELS_IN_TEXT = {
+    "idp_in_camp": "IDPs in camps",
+    "idp_out_of_camp": "IDPs out of camps",
+    "returnee": "returnees",
+    "non_displaced": "non-displaced residents",
+}
+DEFAULT_LICENCE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
+DEFAULT_GAP_THRESHOLD = -0.10
+SCALE_DRIVER_MIN_POINTS = 0.5  # a Return Index scale moving less than this is not named as the driver
+KIND_ORDER = ("displacement", "return_index", "household_survey", "poa_submission", "service_mapping", "gazetteer")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Weeks and dates
+
+
+def week_as_of(week: str) -> dt.date:
+    """The as-of date of an edition: the Sunday ending ISO week `week` ("2026-W47" -> 2026-11-22)."""
+    match = WEEK_PATTERN.match(week)
+    if not match:
+        raise ValueError(f"edition week must look like 2026-W47, got {week!r}")
+    return dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 7)
+
+
+def week_of(day: dt.date) -> str:
+    """ISO week label of a date."""
+    year, number, _ = day.isocalendar()
+    return f"{year:04d}-W{number:02d}"
+
+
+def round_number(round_id: str) -> int:
+    """The integer in a round id ("R131" -> 131); -1 when it has none."""
+    match = re.search(r"\d+", str(round_id))
+    return int(match.group()) if match else -1
+
+
+def _natural_key(value: str) -> tuple:
+    parts = re.split(r"(\d+)", str(value))
+    return tuple((0, int(p), "") if i % 2 else (1, 0, p) for i, p in enumerate(parts))
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, errors="coerce").dt.normalize()
+
+
+def _month_end(month: str) -> dt.date:
+    return pd.Period(month, freq="M").end_time.date()
+
+
+def _iso(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return pd.Timestamp(value).date().isoformat()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Publication tables
+
+
+@dataclass(frozen=True)
+class Field:
+    """A published column: Frictionless type, description, HXL hashtag and the decimals of numbers."""
+
+    name: str
+    type: str  # string | integer | number | boolean | date
+    description: str
+    hxl: str
+    decimals: int | None = None
+
+
+@dataclass
+class PublicationTable:
+    """A disclosure-protected table as it appears in the brief and in the pack (blank cells are NA)."""
+
+    name: str
+    title: str
+    description: str
+    fields: list[Field]
+    frame: pd.DataFrame
+    suppressions: list[Suppression] = field(default_factory=list)
+
+    @property
+    def has_disclosure_control(self) -> bool:
+        return any(f.name == SUPPRESSED_FLAG_COLUMN for f in self.fields)
+
+
+FLAG_FIELD = Field(
+    SUPPRESSED_FLAG_COLUMN,
+    "string",
+    "Columns of this row left empty by disclosure control (see the suppressions list in datapackage.json)",
+    "#meta+suppressed",
+)
+
+
+def _area_fields() -> list[Field]:
+    return [
+        Field("area_level", "string", "Area level: governorate, district or poa_area", "#meta+level"),
+        Field("admin1_pcode", "string", "Governorate p-code (empty for a POA area)", "#adm1+code"),
+        Field("area_id", "string", "P-code of the area, or the POA area name", "#loc+code"),
+        Field("area_name", "string", "English name of the area", "#loc+name"),
+    ]
+
+
+@dataclass
+class KeyFigure:
+    """A headline number of the edition and its value as of the previous edition."""
+
+    figure: str
+    label: str
+    unit: str  # individuals | percent | districts | actions
+    value: float | None
+    previous: float | None
+    source: str
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+
+@dataclass
+class AsOfSlice:
+    """Warehouse rows of one as-of date (unprotected; the brief only shows the protected tables)."""
+
+    as_of: dt.date
+    severity_round: str = ""
+    severity_previous_round: str = ""
+    severity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    displacement_round: str = ""
+    displacement_previous_round: str = ""
+    displacement: pd.DataFrame = field(default_factory=pd.DataFrame)
+    survey_round: str = ""
+    criteria: pd.DataFrame = field(default_factory=pd.DataFrame)
+    iris: pd.DataFrame = field(default_factory=pd.DataFrame)
+    poa_month: str = ""
+    poa_by_criterion: pd.DataFrame = field(default_factory=pd.DataFrame)
+    poa_overdue: pd.DataFrame = field(default_factory=pd.DataFrame)
+    poa_timeliness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    coverage_month: str = ""
+    coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    service_gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    area_priority: pd.DataFrame = field(default_factory=pd.DataFrame)
+    referral_directory: pd.DataFrame = field(default_factory=pd.DataFrame)
+    inventory: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quarantine: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass
+class Edition:
+    """Everything the brief and the pack show for one ISO week."""
+
+    week: str
+    as_of: dt.date
+    previous_week: str
+    previous_as_of: dt.date
+    settings: dict[str, Any]
+    disclosure: DisclosureParameters
+    current: AsOfSlice
+    previous: AsOfSlice
+    key_figures: list[KeyFigure]
+    highlights: list[str]
+    new_data: list[str]
+    tables: dict[str, PublicationTable]
+
+    @property
+    def edition_settings(self) -> dict[str, Any]:
+        return self.settings.get("edition", {}) or {}
+
+    @property
+    def title(self) -> str:
+        return str(self.edition_settings.get("title", "Durable Solutions evidence brief"))
+
+    @property
+    def producer(self) -> str:
+        return str(self.edition_settings.get("producer", ""))
+
+    @property
+    def contact(self) -> str:
+        return str(self.edition_settings.get("contact", ""))
+
+    @property
+    def sensitivity_label(self) -> str:
+        return str(self.edition_settings.get("sensitivity_label", "For humanitarian purposes only."))
+
+    @property
+    def pack_sensitivity_label(self) -> str:
+        return str(self.edition_settings.get("pack_sensitivity_label", self.sensitivity_label))
+
+    @property
+    def licence(self) -> dict[str, str]:
+        return dict(self.edition_settings.get("license", DEFAULT_LICENCE))
+
+    @property
+    def suppressions(self) -> list[Suppression]:
+        return [s for table in self.tables.values() for s in table.suppressions]
+
+    @property
+    def brief_stem(self) -> str:
+        return f"IRQ_DSTWG_brief_{self.week}_en"
+
+    @property
+    def pack_name(self) -> str:
+        return f"IRQ_RWG_pack_{self.week}.zip"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The as-of slice
+
+
+def _table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
+    frame = tables.get(name)
+    return frame.copy() if frame is not None else pd.DataFrame()
+
+
+def _eligible_rounds(frame: pd.DataFrame, as_of: dt.date) -> list[str]:
+    """Rounds whose reporting date is <= as_of, oldest first."""
+    if frame.empty or "round_id" not in frame.columns:
+        return []
+    last_date = _dates(frame["reporting_date"]).groupby(frame["round_id"].astype(str)).max()
+    rounds = [r for r, d in last_date.items() if not pd.isna(d) and d.date() <= as_of]
+    return sorted(rounds, key=lambda r: (round_number(r), r))
+
+
+def _with_previous_round(
+    frame: pd.DataFrame, rounds: list[str], keys: list[str], columns: list[str]
+) -> tuple[pd.DataFrame, str]:
+    """Rows of the latest round with `<column>_previous` of the same area in its latest earlier round."""
+    data = frame[frame["round_id"].astype(str).isin(rounds)].copy()
+    data["_order"] = data["round_id"].astype(str).map({r: i for i, r in enumerate(rounds)})
+    current = data[data["_order"] == len(rounds) - 1].copy()
+    earlier = data[data["_order"] < len(rounds) - 1].sort_values("_order", kind="mergesort")
+    earlier = earlier.drop_duplicates(keys, keep="last")
+    previous = earlier[keys + ["round_id"] + columns].rename(
+        columns={"round_id": "previous_round_id", **{c: f"{c}_previous" for c in columns}}
+    )
+    merged = current.merge(previous, on=keys, how="left").drop(columns="_order")
+    merged["previous_round_id"] = merged["previous_round_id"].fillna("").astype(str)
+    previous_round = rounds[-2] if len(rounds) > 1 else ""
+    return merged.reset_index(drop=True), previous_round
+
+
+def _survey_round_dates(criteria: pd.DataFrame, inventory: pd.DataFrame) -> dict[str, dt.date | None]:
+    """Date of each survey round: data_as_of of its household-survey files in the source inventory.
+
+    A file whose round_id names the survey round dates that round; rounds without such a file take the latest
+    data_as_of of the household-survey files that carry no round_id. Without any household-survey file in the
+    inventory the rounds are undated (taken as available).
+    """
+    rounds = sorted(set(criteria["survey_round"].astype(str)), key=_natural_key) if not criteria.empty else []
+    if inventory.empty or "kind" not in inventory.columns or not (inventory["kind"] == "household_survey").any():
+        return {r: None for r in rounds}
+    survey_files = inventory[inventory["kind"] == "household_survey"]
+    as_of = _dates(survey_files["data_as_of"])
+    by_round = as_of.groupby(survey_files["round_id"].fillna("").astype(str)).max()
+    undated = by_round.get("", pd.NaT)
+    dates: dict[str, dt.date | None] = {}
+    for survey_round in rounds:
+        value = by_round.get(survey_round, undated)
+        dates[survey_round] = dt.date.max if pd.isna(value) else value.date()  # undatable rounds are never shown
+    return dates
+
+
+def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.iloc[0:0].copy()
+
+
+def _service_mapping_files(mapping: pd.DataFrame, month: str) -> set[str]:
+    """4W files with an ongoing or completed activity in `month`: they feed the edition even when their period
+    (their data_as_of) ends after the as-of date."""
+    if not month or mapping.empty or "source_file" not in mapping.columns:
+        return set()
+    first = pd.Period(month, freq="M").start_time
+    last = pd.Period(month, freq="M").end_time.normalize()
+    start = pd.to_datetime(mapping["period_start"], errors="coerce")
+    end = pd.to_datetime(mapping["period_end"], errors="coerce")
+    start, end = start.fillna(end), end.fillna(start)
+    active = mapping["status"].astype(str).isin(["ongoing", "completed"]) & (start <= last) & (end >= first)
+    return set(mapping.loc[active, "source_file"].astype(str))
+
+
+def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict[str, Any]) -> AsOfSlice:
+    """Rows of every warehouse table available on `as_of`, and the service gaps, area priority and referral
+    directory computed from them."""
+    from ds_pipeline.lib.metrics.prioritisation import area_priority
+    from ds_pipeline.lib.metrics.services import referral_directory, service_gaps
+
+    part = AsOfSlice(as_of=as_of)
+
+    severity = _table(tables, "area_severity")
+    rounds = _eligible_rounds(severity, as_of)
+    if rounds:
+        part.severity, part.severity_previous_round = _with_previous_round(
+            severity,
+            rounds,
+            ["area_level", "area_id"],
+            ["returnees_high", "returnee_individuals", "returnees_in_high_severity_share", "mean_overall_score",
+             "mean_scale1_score", "mean_scale2_score", "locations_high"],
+        )
+        part.severity_round = rounds[-1]
+    else:
+        part.severity = _empty_like(severity)
+
+    displacement = _table(tables, "displacement_by_area")
+    rounds = _eligible_rounds(displacement, as_of)
+    if rounds:
+        part.displacement, part.displacement_previous_round = _with_previous_round(
+            displacement,
+            rounds,
+            ["area_level", "area_id", "population_type"],
+            ["individuals", "individuals_in_camp", "individuals_in_critical_shelter"],
+        )
+        part.displacement_round = rounds[-1]
+    else:
+        part.displacement = _empty_like(displacement)
+
+    criteria = _table(tables, "criteria_progress")
+    iris = _table(tables, "iris_composite")
+    survey_dates = _survey_round_dates(criteria, _table(tables, "source_inventory"))
+    survey_rounds = [r for r, d in survey_dates.items() if d is None or d <= as_of]
+    if survey_rounds:
+        part.survey_round = survey_rounds[-1]
+        part.criteria = criteria[criteria["survey_round"].astype(str) == part.survey_round].reset_index(drop=True)
+        part.iris = (
+            iris[iris["survey_round"].astype(str) == part.survey_round].reset_index(drop=True)
+            if not iris.empty
+            else iris
+        )
+    else:
+        part.criteria, part.iris = _empty_like(criteria), _empty_like(iris)
+
+    by_criterion = _table(tables, "poa_status_by_criterion")
+    months = sorted(
+        m for m in set(by_criterion.get("report_month", pd.Series(dtype=str)).astype(str)) if _month_end(m) <= as_of
+    )
+    overdue = _table(tables, "poa_overdue_actions")
+    timeliness = _table(tables, "poa_timeliness")
+    if months:
+        part.poa_month = months[-1]
+
+        def of_month(frame: pd.DataFrame) -> pd.DataFrame:
+            if frame.empty:
+                return frame
+            return frame[frame["report_month"].astype(str) == part.poa_month].reset_index(drop=True)
+
+        part.poa_by_criterion = of_month(by_criterion)
+        part.poa_overdue = of_month(overdue)
+        part.poa_timeliness = of_month(timeliness)
+    else:
+        part.poa_by_criterion = _empty_like(by_criterion)
+        part.poa_overdue = _empty_like(overdue)
+        part.poa_timeliness = _empty_like(timeliness)
+
+    coverage = _table(tables, "service_coverage")
+    as_of_month = f"{as_of.year:04d}-{as_of.month:02d}"
+    coverage_months = sorted(
+        m for m in set(coverage.get("month", pd.Series(dtype=str)).astype(str)) if m <= as_of_month
+    )
+    if coverage_months:
+        part.coverage_month = coverage_months[-1]
+        part.coverage = coverage[coverage["month"].astype(str) == part.coverage_month].reset_index(drop=True)
+    else:
+        part.coverage = _empty_like(coverage)
+
+    inventory = _table(tables, "source_inventory")
+    if not inventory.empty:
+        dated = _dates(inventory["data_as_of"]).dt.date <= as_of
+        used_4w = inventory["source_file"].isin(
+            _service_mapping_files(_table(tables, "service_mapping_conformed"), part.coverage_month)
+        )
+        inventory = inventory[dated | used_4w].copy()
+        inventory = inventory.sort_values(["source_id", "source_file"], kind="mergesort").reset_index(drop=True)
+    part.inventory = inventory
+    quarantine = _table(tables, "quarantine") if "quarantine" in tables else _table(tables, "quarantine_log")
+    if not quarantine.empty and "source_inventory" in tables:
+        quarantine = quarantine[quarantine["source_file"].isin(set(inventory.get("source_file", [])))]
+    part.quarantine = quarantine.reset_index(drop=True)
+
+    # Metrics of the one as-of slice.
+    severity_slice = severity.iloc[0:0] if not part.severity_round else (
+        severity[severity["round_id"].astype(str) == part.severity_round].reset_index(drop=True)
+    )
+    displacement_slice = displacement.iloc[0:0] if not part.displacement_round else (
+        displacement[displacement["round_id"].astype(str) == part.displacement_round].reset_index(drop=True)
+    )
+    gap_threshold = float((settings.get("service_gaps", {}) or {}).get("gap_threshold", DEFAULT_GAP_THRESHOLD))
+    part.service_gaps = service_gaps(severity_slice, part.criteria, part.coverage, gap_threshold)
+    weights = (settings.get("prioritisation", {}) or {}).get("weights", {})
+    part.area_priority = area_priority(severity_slice, displacement_slice, part.criteria, part.coverage, weights)
+    mapping = _table(tables, "service_mapping_conformed")
+    if part.coverage_month and not mapping.empty:
+        part.referral_directory = referral_directory(mapping, part.coverage_month)
+    else:
+        part.referral_directory = pd.DataFrame(
+            columns=["area_id", "area_name", "sector_code", "org_acronym", "org_name", "org_type", "activity",
+                     "iasc_criterion", "status"]
+        )
+    return part
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Key figures
+
+
+def _level_rows(frame: pd.DataFrame, level: str) -> pd.DataFrame:
+    if frame.empty or "area_level" not in frame.columns:
+        return frame
+    return frame[frame["area_level"] == level]
+
+
+def _source_label(inventory: pd.DataFrame, kind: str, fallback: str, round_id: str = "") -> str:
+    if not inventory.empty:
+        rows = inventory[inventory["kind"] == kind]
+        if round_id and "round_id" in rows.columns and (rows["round_id"].astype(str) == round_id).any():
+            rows = rows[rows["round_id"].astype(str) == round_id]
+        if not rows.empty:
+            titles = sorted(set(rows["title"].astype(str)))
+            return "; ".join(titles)
+    return fallback
+
+
+def key_figures(part: AsOfSlice) -> list[KeyFigure]:
+    """The headline numbers of a slice (values unrounded; previous filled in by the caller)."""
+    severity = _level_rows(part.severity, "governorate")
+    idps = _level_rows(part.displacement, "governorate")
+    returnees = idps[idps["population_type"] == "returnee"] if not idps.empty else idps
+    idps = idps[idps["population_type"] == "idp"] if not idps.empty else idps
+    has_displacement = bool(part.displacement_round)
+    poa = part.poa_by_criterion
+    actions = float(poa["actions"].sum()) if not poa.empty else 0.0
+
+    ri = f"{_source_label(part.inventory, 'return_index', 'Return Index')} {part.severity_round}".strip()
+    dtm = f"{_source_label(part.inventory, 'displacement', 'DTM Master List')} {part.displacement_round}".strip()
+    return [
+        KeyFigure(
+            "returnees_in_high_severity",
+            "Returnees living in high-severity locations",
+            "individuals",
+            float(severity["returnees_high"].sum()) if part.severity_round else None,
+            None,
+            ri,
+        ),
+        KeyFigure(
+            "idps_out_of_camp_in_critical_shelter",
+            "Out-of-camp IDPs in critical shelter",
+            "individuals",
+            float(idps["individuals_in_critical_shelter"].sum()) if has_displacement else None,
+            None,
+            dtm,
+        ),
+        KeyFigure(
+            "idps_in_camps",
+            "IDPs in camps",
+            "individuals",
+            float(idps["individuals_in_camp"].sum()) if has_displacement else None,
+            None,
+            dtm,
+        ),
+        KeyFigure(
+            "returnees",
+            "Returnees (total)",
+            "individuals",
+            float(returnees["individuals"].sum()) if has_displacement else None,
+            None,
+            dtm,
+        ),
+        KeyFigure(
+            "poa_actions_on_track_or_completed",
+            "POA actions on track or completed",
+            "percent",
+            100.0 * float(poa["on_track"].sum() + poa["completed"].sum()) / actions if actions else None,
+            None,
+            f"POA progress reports {part.poa_month}".strip(),
+        ),
+        KeyFigure(
+            "districts_with_service_gap",
+            "Districts with a need and no active service",
+            "districts",
+            float(part.service_gaps["area_id"].nunique()) if part.coverage_month else None,
+            None,
+            f"4W service mapping {part.coverage_month}".strip(),
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Formatting shared by highlights and the brief
+
+
+def format_people(value: float | None, params: DisclosureParameters, significant: bool = False) -> str:
+    """Individuals as published: rounded to the rounding base (or 3 significant figures), small counts hidden."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    if 0 < abs(value) < params.min_individuals:
+        return f"fewer than {params.min_individuals}"
+    rounded = round_significant(value, 3) if significant else round_to(value, params.round_individuals_to)
+    if significant and abs(rounded) >= 1_000_000:
+        return f"{rounded / 1_000_000:.3g}M"
+    return f"{rounded:,.0f}"
+
+
+def format_change(figure: KeyFigure, params: DisclosureParameters) -> str:
+    """▲/▼ with the absolute change, "no change", or "new" when the previous edition had no value."""
+    if figure.value is None:
+        return "no data"
+    change = figure.change
+    if change is None:
+        return "new this edition"
+    if figure.unit == "percent":
+        points = round(change)
+        if points == 0:
+            return "no change" if change == 0 else "▲ <1 pp" if change > 0 else "▼ <1 pp"
+        return f"{'▲' if points > 0 else '▼'} {abs(points)} pp"
+    if change == 0:
+        return "no change"
+    arrow = "▲" if change > 0 else "▼"
+    if figure.unit == "individuals":
+        return f"{arrow} {format_people(abs(change), params)}"
+    return f"{arrow} {abs(change):,.0f}"
+
+
+def format_figure_value(figure: KeyFigure, params: DisclosureParameters) -> str:
+    if figure.value is None:
+        return "n/a"
+    if figure.unit == "individuals":
+        return format_people(figure.value, params, significant=True)
+    if figure.unit == "percent":
+        return f"{figure.value:.0f}%"
+    return f"{figure.value:,.0f}"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Publication tables
+
+
+def _poa_members(settings: dict[str, Any]) -> dict[str, list[str]]:
+    return {str(a["name"]): [str(p) for p in a.get("pcodes", [])] for a in settings.get("poa_areas", []) or []}
+
+
+def _column_relations(
+    frame: pd.DataFrame, poa_members: dict[str, list[str]], group_columns: list[str]
+) -> list[tuple[int, list[int]]]:
+    """Governorate = sum of its districts; POA area = sum of its districts (when all of them are districts)."""
+    relations: list[tuple[int, list[int]]] = []
+    data = frame.reset_index(drop=True)
+    groups = data.groupby(group_columns, sort=True).groups if group_columns else {(): data.index}
+    for _group, index in groups.items():
+        rows = data.loc[index]
+        districts = rows[rows["area_level"] == "district"]
+        for position, row in rows[rows["area_level"] == "governorate"].iterrows():
+            parts = districts.index[districts["admin1_pcode"] == row["area_id"]].tolist()
+            if parts:
+                relations.append((int(position), [int(p) for p in parts]))
+        by_id = {a: int(p) for p, a in districts["area_id"].items()}
+        for position, row in rows[rows["area_level"] == "poa_area"].iterrows():
+            members = poa_members.get(str(row["area_id"]), [])
+            if members and all(m in by_id for m in members):
+                relations.append((int(position), [by_id[m] for m in members]))
+    return relations
+
+
+def _pct(values: pd.Series, scale: float = 100.0) -> pd.Series:
+    return pd.array([pd.NA if pd.isna(v) else int(round_to(float(v) * scale, 1)) for v in values], dtype="Int64")
+
+
+def _rounded(values: pd.Series, decimals: int) -> pd.Series:
+    return pd.Series([np.nan if pd.isna(v) else round(float(v), decimals) for v in values], dtype="float64")
+
+
+def _finish(
+    name: str, title: str, description: str, fields: list[Field], frame: pd.DataFrame,
+    suppressions: list[Suppression] | None = None,
+) -> PublicationTable:
+    columns = [f.name for f in fields]
+    data = frame.reindex(columns=columns).reset_index(drop=True)
+    return PublicationTable(name, title, description, fields, data, list(suppressions or []))
+
+
+def _severity_table(
+    part: AsOfSlice, settings: dict[str, Any], params: DisclosureParameters
+) -> PublicationTable:
+    fields = [
+        Field("round_id", "string", "DTM round of the Return Index data", "#meta+round"),
+        Field("reporting_date", "date", "End of the round's data collection", "#date+reported"),
+        *_area_fields(),
+        Field("locations_assessed", "integer", "Locations of return assessed", "#indicator+num+locations"),
+        Field("returnee_individuals", "integer", "Returnees (individuals, rounded to 10)", "#affected+returnees+ind"),
+        Field("returnees_low", "integer", "Returnees in low-severity locations", "#affected+returnees+ind+low"),
+        Field("returnees_medium", "integer", "Returnees in medium-severity locations",
+              "#affected+returnees+ind+medium"),
+        Field("returnees_high", "integer", "Returnees in high-severity locations", "#affected+returnees+ind+high"),
+        Field("returnees_in_high_severity_pct", "integer", "Share of returnees in high-severity locations (%)",
+              "#affected+returnees+pct+high"),
+        Field("mean_overall_score", "number", "Returnee-weighted mean overall score (0 good .. 100 worst)",
+              "#severity+num", 1),
+        Field("mean_scale1_score", "number", "Mean score, scale 1: livelihoods and basic services",
+              "#severity+num+livelihoods", 1),
+        Field("mean_scale2_score", "number", "Mean score, scale 2: safety and social cohesion",
+              "#severity+num+safety", 1),
+        Field("severity", "string", "Severity category of the mean overall score (low, medium, high)",
+              "#severity+type"),
+        Field("hotspot", "boolean", "Hotspot: high on either scale, or medium with many returnees",
+              "#indicator+hotspot"),
+        Field("previous_round_id", "string", "Previous round the change is measured against", "#meta+round+previous"),
+        Field("returnees_in_high_severity_change", "integer",
+              "Change in returnees in high-severity locations since the previous round",
+              "#affected+returnees+ind+high+change"),
+        FLAG_FIELD,
+    ]
+    data = part.severity
+    if data.empty:
+        return _finish("area_severity", "Area severity", "", fields, pd.DataFrame())
+    data = data[data["area_level"].isin(["governorate", "district", "poa_area"])].copy()
+    level_order = {"governorate": 0, "district": 1, "poa_area": 2}
+    data["_level"] = data["area_level"].map(level_order)
+    data = data.sort_values(["_level", "admin1_pcode", "area_id"], kind="mergesort").reset_index(drop=True)
+    data["reporting_date"] = data["reporting_date"].map(_iso)
+    data["returnees_in_high_severity_change"] = data["returnees_high"] - data["returnees_high_previous"]
+    data["returnees_in_high_severity_pct"] = _pct(data["returnees_in_high_severity_share"])
+    for column in ("mean_overall_score", "mean_scale1_score", "mean_scale2_score"):
+        data[column] = _rounded(data[column], 1)
+    data["hotspot"] = data["hotspot"].astype(bool)
+    counts = ["returnee_individuals", "returnees_low", "returnees_medium", "returnees_high"]
+    spec = DisclosureSpec(
+        key_columns=["area_level", "area_id"],
+        counts={c: (c, "individuals") for c in counts},
+        row_relations=[("returnee_individuals", ["returnees_low", "returnees_medium", "returnees_high"])],
+        column_relations=_column_relations(data, _poa_members(settings), []),
+        derived={
+            "returnees_in_high_severity_pct": ["returnees_high", "returnee_individuals"],
+            "returnees_in_high_severity_change": ["returnees_high"],
+        },
+        denominators={"returnees_in_high_severity_pct": "returnee_individuals"},
+        changes=["returnees_in_high_severity_change"],
+        rounded=counts + ["returnees_in_high_severity_change"],
+    )
+    protected, suppressions = protect_table("area_severity", data, spec, params)
+    return _finish(
+        "area_severity",
+        "Severity of conditions in areas of return",
+        "Return Index by governorate, district and POA area for the latest round on or before the as-of date.",
+        fields,
+        protected,
+        suppressions,
+    )
+
+
+def _displacement_table(
+    part: AsOfSlice, settings: dict[str, Any], params: DisclosureParameters
+) -> PublicationTable:
+    fields = [
+        Field("round_id", "string", "DTM Master List round", "#meta+round"),
+        Field("reporting_date", "date", "End of the round's data collection", "#date+reported"),
+        *_area_fields(),
+        Field("population_type", "string", "idp or returnee", "#population+type"),
+        Field("locations", "integer", "Locations hosting the population", "#indicator+num+locations"),
+        Field("individuals", "integer", "Individuals (rounded to 10)", "#affected+ind"),
+        Field("individuals_in_camp", "integer", "Individuals in camps", "#affected+ind+camp"),
+        Field("individuals_in_critical_shelter", "integer", "Individuals in critical shelter",
+              "#affected+ind+critical_shelter"),
+        Field("individuals_in_private", "integer", "Individuals in private settings", "#affected+ind+private"),
+        Field("individuals_in_unknown_shelter", "integer", "Individuals whose shelter is unknown",
+              "#affected+ind+unknown_shelter"),
+        Field("previous_round_id", "string", "Previous round the changes are measured against",
+              "#meta+round+previous"),
+        Field("individuals_change", "integer", "Change in individuals since the previous round",
+              "#affected+ind+change"),
+        Field("individuals_in_camp_change", "integer", "Change in individuals in camps since the previous round",
+              "#affected+ind+camp+change"),
+        FLAG_FIELD,
+    ]
+    data = part.displacement
+    if data.empty:
+        return _finish("displacement", "Displacement and returns", "", fields, pd.DataFrame())
+    data = data[data["area_level"].isin(["governorate", "district", "poa_area"])].copy()
+    data["_level"] = data["area_level"].map({"governorate": 0, "district": 1, "poa_area": 2})
+    data = data.sort_values(["population_type", "_level", "admin1_pcode", "area_id"], kind="mergesort")
+    data = data.reset_index(drop=True)
+    data["reporting_date"] = data["reporting_date"].map(_iso)
+    data["individuals_change"] = data["individuals"] - data["individuals_previous"]
+    data["individuals_in_camp_change"] = data["individuals_in_camp"] - data["individuals_in_camp_previous"]
+    shelter = ["camp", "critical_shelter", "private", "unknown_shelter"]
+    counts = {"individuals": ("families", "households")}
+    counts.update({f"individuals_in_{s}": (f"families_in_{s}", "households") for s in shelter})
+    spec = DisclosureSpec(
+        key_columns=["population_type", "area_level", "area_id"],
+        counts=counts,
+        row_relations=[("individuals", [f"individuals_in_{s}" for s in shelter])],
+        column_relations=_column_relations(data, _poa_members(settings), ["population_type"]),
+        derived={
+            "individuals_change": ["individuals"],
+            "individuals_in_camp_change": ["individuals_in_camp"],
+        },
+        changes=["individuals_change", "individuals_in_camp_change"],
+        rounded=list(counts) + ["individuals_change", "individuals_in_camp_change"],
+    )
+    protected, suppressions = protect_table("displacement", data, spec, params)
+    return _finish(
+        "displacement",
+        "IDPs and returnees by area and shelter",
+        "DTM Master List figures for the latest round on or before the as-of date; individuals are DTM "
+        "estimates (families x 6, x 5 in camps). Disclosure control is applied on families.",
+        fields,
+        protected,
+        suppressions,
+    )
+
+
+def _criteria_table(part: AsOfSlice, params: DisclosureParameters) -> PublicationTable:
+    fields = [
+        Field("survey_round", "string", "Household survey round", "#meta+round"),
+        *_area_fields(),
+        Field("population_group", "string", "Displaced group compared with non-displaced residents",
+              "#population+type"),
+        Field("criterion", "integer", "IASC durable-solutions criterion (1-8)", "#indicator+code"),
+        Field("criterion_name", "string", "IASC criterion", "#indicator+name"),
+        Field("assessed", "boolean", "False: not assessed (no indicator with data for both groups)",
+              "#indicator+assessed"),
+        Field("indicators_assessed", "integer", "Indicators with data", "#indicator+num"),
+        Field("households", "integer", "Surveyed households of the group", "#indicator+num+hh"),
+        Field("value_pct", "integer", "Group's weighted mean criterion score (%)", "#indicator+value+pct"),
+        Field("benchmark_pct", "integer", "Non-displaced residents' mean score (%)",
+              "#indicator+value+pct+benchmark"),
+        Field("gap_pp", "integer", "Gap to non-displaced (percentage points; negative = displaced worse off)",
+              "#indicator+value+gap"),
+        Field("share_at_or_above_benchmark_pct", "integer", "Households at or above the benchmark (%)",
+              "#indicator+value+pct+at_benchmark"),
+        Field("gap_change_pp", "integer", "Change of the gap since the previous survey round (pp)",
+              "#indicator+value+gap+change"),
+        FLAG_FIELD,
+    ]
+    data = part.criteria
+    if data.empty:
+        return _finish("criteria_progress", "Progress on the 8 IASC criteria", "", fields, pd.DataFrame())
+    data = data.copy()
+    data["assessed"] = data["assessed"].astype(bool)
+    data["value_pct"] = _pct(data["value"])
+    data["benchmark_pct"] = _pct(data["benchmark"])
+    data["gap_pp"] = _pct(data["gap"])
+    data["share_at_or_above_benchmark_pct"] = _pct(data["share_at_or_above_benchmark"])
+    data["gap_change_pp"] = _pct(data["gap_change_since_previous"])
+    data["_level"] = data["area_level"].map({"poa_area": 0, "district": 1})
+    data = data.sort_values(["_level", "area_id", "population_group", "criterion"], kind="mergesort")
+    data = data.reset_index(drop=True)
+    derived = ["value_pct", "gap_pp", "share_at_or_above_benchmark_pct", "gap_change_pp"]
+    spec = DisclosureSpec(
+        key_columns=["area_level", "area_id", "population_group", "criterion"],
+        counts={"households": ("households", "households")},
+        derived={c: ["households"] for c in derived},
+    )
+    protected, suppressions = protect_table("criteria_progress", data, spec, params)
+    return _finish(
+        "criteria_progress",
+        "Progress on the 8 IASC criteria",
+        "Gap of each displaced group to non-displaced residents of the same area, per criterion "
+        "(household survey, weighted).",
+        fields,
+        protected,
+        suppressions,
+    )
+
+
+def _iris_table(part: AsOfSlice, params: DisclosureParameters) -> PublicationTable:
+    fields = [
+        Field("survey_round", "string", "Household survey round", "#meta+round"),
+        *_area_fields(),
+        Field("population_group", "string", "Displaced group", "#population+type"),
+        Field("criteria_assessed", "integer", "Criteria 1-5 assessed", "#indicator+num"),
+        Field("households", "integer", "Surveyed households of the group", "#indicator+num+hh"),
+        Field("share_overcome_vulnerabilities_pct", "integer",
+              "Households at or above the non-displaced benchmark on every assessed criterion 1-5 (%)",
+              "#indicator+value+pct+iris"),
+        FLAG_FIELD,
+    ]
+    data = part.iris
+    if data.empty:
+        return _finish("iris_composite", "IRIS composite", "", fields, pd.DataFrame())
+    data = data.copy()
+    data["share_overcome_vulnerabilities_pct"] = _pct(data["share_overcome_vulnerabilities"])
+    data["_level"] = data["area_level"].map({"poa_area": 0, "district": 1})
+    data = data.sort_values(["_level", "area_id", "population_group"], kind="mergesort").reset_index(drop=True)
+    spec = DisclosureSpec(
+        key_columns=["area_level", "area_id", "population_group"],
+        counts={"households": ("households", "households")},
+        derived={"share_overcome_vulnerabilities_pct": ["households"]},
+    )
+    protected, suppressions = protect_table("iris_composite", data, spec, params)
+    return _finish(
+        "iris_composite",
+        "Overcoming displacement-related vulnerabilities (IRIS composite)",
+        "EGRISS IRIS criterion-level composite over criteria 1-5.",
+        fields,
+        protected,
+        suppressions,
+    )
+
+
+def _priority_table(part: AsOfSlice, params: DisclosureParameters) -> PublicationTable:
+    data = part.area_priority.copy()
+    components = [c[: -len("_points")] for c in data.columns if c.endswith("_points")]
+    count_components = {"returns", "idps_in_camps_and_critical_shelter"}  # individuals: suppressed and rounded
+    integer_components = count_components | {"actor_presence"}
+    fields = [
+        Field("rank", "integer", "Priority rank (1 = highest)", "#priority+rank"),
+        Field("admin1_pcode", "string", "Governorate p-code", "#adm1+code"),
+        Field("area_id", "string", "District p-code", "#adm2+code"),
+        Field("area_name", "string", "District", "#adm2+name"),
+        Field("priority_score", "number", "Priority score (0-100, sum of the component points)", "#priority+num", 1),
+    ]
+    for component in components:
+        is_integer = component in integer_components
+        label = component.replace("_", " ")
+        fields += [
+            Field(f"{component}_value", "integer" if is_integer else "number", f"Raw value: {label}",
+                  f"#indicator+value+{component}", None if is_integer else 3),
+            Field(f"{component}_score", "number", f"Score 0-1 across districts: {label}",
+                  f"#indicator+score+{component}", 2),
+            Field(f"{component}_points", "number", f"Weighted points: {label}", f"#indicator+points+{component}", 1),
+        ]
+    fields.append(FLAG_FIELD)
+    if data.empty:
+        return _finish("area_priority", "Area priority", "", fields, pd.DataFrame())
+    data = data.sort_values(["rank", "area_id"], kind="mergesort").reset_index(drop=True)
+    data["priority_score"] = _rounded(data["priority_score"], 1)
+    counts = []
+    for component in components:
+        data[f"{component}_score"] = _rounded(data[f"{component}_score"], 2)
+        data[f"{component}_points"] = _rounded(data[f"{component}_points"], 1)
+        if component in count_components:
+            counts.append(f"{component}_value")
+        elif component not in integer_components:
+            data[f"{component}_value"] = _rounded(data[f"{component}_value"], 3)
+    spec = DisclosureSpec(
+        key_columns=["area_id"], counts={c: (c, "individuals") for c in counts}, rounded=counts
+    )
+    protected, suppressions = protect_table("area_priority", data, spec, params)
+    return _finish(
+        "area_priority",
+        "Candidate areas ranked by priority score",
+        "Transparent, weighted ranking of districts; weights from the settings. Scores are relative across "
+        "districts and rounded.",
+        fields,
+        protected,
+        suppressions,
+    )
+
+
+def _poa_tables(part: AsOfSlice) -> list[PublicationTable]:
+    status_fields = [
+        Field("report_month", "string", "POA report month (YYYY-MM)", "#date+month"),
+        Field("area", "string", "POA area", "#loc+name+poa"),
+        Field("iasc_criterion", "integer", "IASC criterion (1-8)", "#indicator+code"),
+        Field("criterion_name", "string", "IASC criterion", "#indicator+name"),
+        Field("actions", "integer", "Actions in the plan", "#activity+num"),
+        Field("completed", "integer", "Actions completed", "#activity+num+completed"),
+        Field("on_track", "integer", "Actions on track", "#activity+num+on_track"),
+        Field("delayed", "integer", "Actions delayed", "#activity+num+delayed"),
+        Field("overdue", "integer", "Actions past their due date and not completed", "#activity+num+overdue"),
+        Field("not_started", "integer", "Actions not started", "#activity+num+not_started"),
+        Field("target", "number", "Sum of action targets", "#targeted+num", 0),
+        Field("achieved", "number", "Sum of achievements", "#reached+num", 0),
+        Field("achieved_pct", "integer", "Achieved against target (%)", "#reached+pct"),
+    ]
+    status = part.poa_by_criterion.copy()
+    if not status.empty:
+        status = status.sort_values(["area", "iasc_criterion"], kind="mergesort").reset_index(drop=True)
+        status["achieved_pct"] = _pct(status["achieved_share"])
+    overdue_fields = [
+        Field("report_month", "string", "POA report month", "#date+month"),
+        Field("lead_org", "string", "Lead organisation", "#org+lead"),
+        Field("area", "string", "POA area", "#loc+name+poa"),
+        Field("action_id", "string", "Action id in the plan", "#activity+code"),
+        Field("action", "string", "Action", "#activity+name"),
+        Field("iasc_criterion", "integer", "IASC criterion", "#indicator+code"),
+        Field("due_date", "date", "Due date", "#date+end"),
+        Field("days_overdue", "integer", "Days past the due date at the end of the month", "#indicator+num+overdue"),
+        Field("status", "string", "Status as reported", "#status"),
+    ]
+    overdue = part.poa_overdue.copy()
+    if not overdue.empty:
+        overdue["due_date"] = overdue["due_date"].map(_iso)
+        overdue = overdue.sort_values(
+            ["lead_org", "days_overdue", "area", "action_id"], ascending=[True, False, True, True], kind="mergesort"
+        ).reset_index(drop=True)
+    timeliness_fields = [
+        Field("report_month", "string", "POA report month", "#date+month"),
+        Field("area", "string", "POA area", "#loc+name+poa"),
+        Field("submitted_on", "date", "Date the report was submitted", "#date+reported"),
+        Field("deadline", "date", "Reporting deadline", "#date+deadline"),
+        Field("on_time", "boolean", "Submitted by the deadline", "#indicator+on_time"),
+        Field("actions_reported", "integer", "Actions reported", "#activity+num"),
+    ]
+    timeliness = part.poa_timeliness.copy()
+    if not timeliness.empty:
+        timeliness["submitted_on"] = timeliness["submitted_on"].map(_iso)
+        timeliness["deadline"] = timeliness["deadline"].map(_iso)
+        timeliness["on_time"] = timeliness["on_time"].astype(bool)
+        timeliness = timeliness.sort_values("area", kind="mergesort").reset_index(drop=True)
+    return [
+        _finish("poa_status", "Plan of Action status by area and criterion",
+                "Latest submission per action, assessed as of the end of the report month.", status_fields, status),
+        _finish("poa_overdue_actions", "Overdue POA actions by lead organisation",
+                "Actions past their due date and not completed.", overdue_fields, overdue),
+        _finish("poa_timeliness", "POA reporting timeliness", "Submission date against the deadline.",
+                timeliness_fields, timeliness),
+    ]
+
+
+def _gap_reason(
+    row: pd.Series, severity: PublicationTable, criteria: PublicationTable, gap_threshold: float,
+    raw_criteria: pd.DataFrame,
+) -> str:
+    """Readable need of a service gap, built from the protected tables (no unrounded or small counts)."""
+    reasons = []
+    sev = severity.frame
+    if not sev.empty:
+        match = sev[(sev["area_level"] == "district") & (sev["area_id"] == row["area_id"])]
+        if not match.empty and int(row["iasc_criterion"]) <= 4:
+            flags = []
+            if match.iloc[0]["severity"] == "high":
+                flags.append("high severity")
+            if bool(match.iloc[0]["hotspot"]):
+                flags.append("hotspot")
+            if flags:
+                reasons.append(f"Return Index {' and '.join(flags)}")
+    if not raw_criteria.empty:
+        raw = raw_criteria[
+            (raw_criteria["area_level"] == "district") & (raw_criteria["area_id"] == row["area_id"])
+            & (raw_criteria["criterion"] == row["iasc_criterion"]) & raw_criteria["assessed"].astype(bool)
+            & (raw_criteria["gap"] <= gap_threshold)
+        ]
+        published = criteria.frame
+        parts = []
+        for group in sorted(raw["population_group"].astype(str)):
+            cell = published[
+                (published["area_level"] == "district") & (published["area_id"] == row["area_id"])
+                & (published["criterion"] == row["iasc_criterion"]) & (published["population_group"] == group)
+            ]
+            gap = cell.iloc[0]["gap_pp"] if not cell.empty else pd.NA
+            label = GROUP_LABELS_IN_TEXT.get(group, group)
+            text = f"{int(gap):+d}".replace("-", "−") if not pd.isna(gap) else ""
+            parts.append(f"{label} {text} pp" if text else f"{label} (small sample)")
+        if parts:
+            reasons.append("gap to non-displaced: " + ", ".join(parts))
+    return "; ".join(reasons)
+
+
+def _services_tables(
+    part: AsOfSlice, params: DisclosureParameters, settings: dict[str, Any],
+    severity: PublicationTable, criteria: PublicationTable,
+) -> list[PublicationTable]:
+    gap_fields = [
+        Field("admin1_pcode", "string", "Governorate p-code", "#adm1+code"),
+        Field("area_id", "string", "District p-code", "#adm2+code"),
+        Field("area_name", "string", "District", "#adm2+name"),
+        Field("iasc_criterion", "integer", "IASC criterion in need", "#indicator+code"),
+        Field("criterion_name", "string", "IASC criterion", "#indicator+name"),
+        Field("need_reason", "string", "Why the district is in need on the criterion", "#inneed+reason"),
+        Field("returnee_individuals", "integer", "Returnees in the district (Return Index, rounded)",
+              "#affected+returnees+ind"),
+        Field("active_orgs", "integer", "Organisations active on the criterion in the month", "#org+num"),
+        Field("sectors_active_elsewhere_in_governorate", "string",
+              "Sectors active on the criterion in other districts of the governorate", "#sector+code+elsewhere"),
+        FLAG_FIELD,
+    ]
+    gaps = part.service_gaps.copy()
+    gap_threshold = float((settings.get("service_gaps", {}) or {}).get("gap_threshold", DEFAULT_GAP_THRESHOLD))
+    gaps_table = _finish("service_gaps", "Service gaps", "", gap_fields, pd.DataFrame())
+    if not gaps.empty:
+        gaps = gaps.sort_values(["iasc_criterion", "admin1_pcode", "area_id"], kind="mergesort").reset_index(drop=True)
+        gaps["need_reason"] = [
+            _gap_reason(row, severity, criteria, gap_threshold, part.criteria) for _i, row in gaps.iterrows()
+        ]
+        spec = DisclosureSpec(
+            key_columns=["area_id", "iasc_criterion"],
+            counts={"returnee_individuals": ("returnee_individuals", "individuals")},
+            rounded=["returnee_individuals"],
+        )
+        protected, suppressions = protect_table("service_gaps", gaps, spec, params)
+        gaps_table = _finish(
+            "service_gaps",
+            "Service gaps: need without an active service",
+            f"Districts in need on a criterion with no organisation active on it in {part.coverage_month}.",
+            gap_fields,
+            protected,
+            suppressions,
+        )
+    coverage_fields = [
+        Field("month", "string", "4W month (YYYY-MM)", "#date+month"),
+        Field("admin1_pcode", "string", "Governorate p-code", "#adm1+code"),
+        Field("area_id", "string", "District p-code", "#adm2+code"),
+        Field("area_name", "string", "District", "#adm2+name"),
+        Field("iasc_criterion", "integer", "IASC criterion served", "#indicator+code"),
+        Field("sector_code", "string", "Global cluster code", "#sector+code"),
+        Field("active_orgs", "integer", "Organisations active", "#org+num"),
+        Field("active_activities", "integer", "Activities active", "#activity+num"),
+        Field("people_targeted", "integer", "People targeted (rounded to 10)", "#targeted+ind"),
+        Field("people_reached", "integer", "People reached (rounded to 10)", "#reached+ind"),
+        FLAG_FIELD,
+    ]
+    coverage = part.coverage.copy()
+    coverage_table = _finish("service_coverage", "Service coverage", "", coverage_fields, pd.DataFrame())
+    if not coverage.empty:
+        coverage = coverage.sort_values(
+            ["admin1_pcode", "area_id", "iasc_criterion", "sector_code"], kind="mergesort"
+        ).reset_index(drop=True)
+        counts = ["people_targeted", "people_reached"]
+        spec = DisclosureSpec(
+            key_columns=["area_id", "iasc_criterion", "sector_code"],
+            counts={c: (c, "individuals") for c in counts},
+            rounded=counts,
+        )
+        protected, suppressions = protect_table("service_coverage", coverage, spec, params)
+        coverage_table = _finish(
+            "service_coverage",
+            "Active services by district, criterion and sector",
+            f"4W activities ongoing or completed in {part.coverage_month}.",
+            coverage_fields,
+            protected,
+            suppressions,
+        )
+    directory_fields = [
+        Field("area_id", "string", "District p-code", "#adm2+code"),
+        Field("area_name", "string", "District", "#adm2+name"),
+        Field("sector_code", "string", "Global cluster code", "#sector+code"),
+        Field("org_acronym", "string", "Organisation acronym", "#org+acronym"),
+        Field("org_name", "string", "Organisation", "#org+name"),
+        Field("org_type", "string", "Organisation type", "#org+type"),
+        Field("activity", "string", "Activity", "#activity+name"),
+        Field("iasc_criterion", "integer", "IASC criterion served", "#indicator+code"),
+        Field("status", "string", "Activity status", "#status"),
+    ]
+    directory = part.referral_directory.copy()
+    if not directory.empty:
+        directory = directory.sort_values(
+            ["area_id", "sector_code", "org_acronym", "activity"], kind="mergesort"
+        ).reset_index(drop=True)
+    return [
+        gaps_table,
+        coverage_table,
+        _finish("referral_directory", "Referral directory: who provides what where",
+                f"Organisations active in {part.coverage_month} by district and sector.", directory_fields, directory),
+    ]
+
+
+def _source_tables(part: AsOfSlice) -> list[PublicationTable]:
+    source_fields = [
+        Field("source_id", "string", "Source id in the registry", "#meta+source+id"),
+        Field("kind", "string", "Source kind", "#meta+type"),
+        Field("title", "string", "Source title", "#meta+source"),
+        Field("provider", "string", "Data provider", "#org+provider"),
+        Field("data_as_of", "date", "Latest date the source's data refer to", "#date+reported"),
+        Field("files", "integer", "Files read", "#meta+num+files"),
+        Field("rows_read", "integer", "Rows read", "#meta+num+read"),
+        Field("rows_accepted", "integer", "Rows accepted", "#meta+num+accepted"),
+        Field("rows_quarantined", "integer", "Rows quarantined", "#meta+num+quarantined"),
+    ]
+    inventory = part.inventory
+    rows = []
+    if not inventory.empty:
+        order = {kind: i for i, kind in enumerate(KIND_ORDER)}
+        ranked = inventory.assign(_kind=inventory["kind"].map(order).fillna(len(order)))
+        ranked = ranked.sort_values(["_kind", "source_id", "source_file"], kind="mergesort")
+        for source_id, files in ranked.groupby("source_id", sort=False):
+            first = files.iloc[0]
+            rows.append(
+                {
+                    "source_id": source_id,
+                    "kind": first["kind"],
+                    "title": first["title"],
+                    "provider": first["provider"],
+                    "data_as_of": _iso(_dates(files["data_as_of"]).max()),
+                    "files": int(files["source_file"].nunique()),
+                    "rows_read": int(files["rows_read"].sum()),
+                    "rows_accepted": int(files["rows_accepted"].sum()),
+                    "rows_quarantined": int(files["rows_quarantined"].sum()),
+                }
+            )
+    reason_fields = [
+        Field("source_id", "string", "Source id", "#meta+source+id"),
+        Field("check", "string", "Failed rule", "#meta+check"),
+        Field("column", "string", "Provider's column (empty: the row as a whole)", "#meta+column"),
+        Field("rows", "integer", "Rows quarantined for this reason", "#meta+num"),
+    ]
+    quarantine = part.quarantine
+    reasons = pd.DataFrame(columns=[f.name for f in reason_fields])
+    if not quarantine.empty:
+        reasons = (
+            quarantine.assign(column=quarantine["column"].fillna("").astype(str))
+            .groupby(["source_id", "check", "column"], sort=True)
+            .size()
+            .rename("rows")
+            .reset_index()
+            .sort_values(["rows", "source_id", "check", "column"], ascending=[False, True, True, True],
+                         kind="mergesort")
+            .reset_index(drop=True)
+        )
+    return [
+        _finish("sources", "Sources, coverage and data quality",
+                "Rows read, accepted and quarantined per source, for files dated on or before the as-of date.",
+                source_fields, pd.DataFrame(rows)),
+        _finish("quarantine_reasons", "Quarantine reasons", "Rows set aside by validation, by rule and column.",
+                reason_fields, reasons),
+    ]
+
+
+def _key_figure_table(figures: list[KeyFigure], params: DisclosureParameters) -> PublicationTable:
+    fields = [
+        Field("figure", "string", "Figure id", "#indicator+code"),
+        Field("label", "string", "Figure", "#indicator+name"),
+        Field("unit", "string", "individuals (rounded to 10), percent, or districts", "#indicator+unit"),
+        Field("value", "number", "Value in this edition", "#indicator+value", 0),
+        Field("previous_value", "number", "Value in the previous edition", "#indicator+value+previous", 0),
+        Field("change", "number", "Change since the previous edition", "#indicator+value+change", 0),
+        Field("source", "string", "Source and round", "#meta+source"),
+        FLAG_FIELD,
+    ]
+    rows, suppressions = [], []
+    for figure in figures:
+        change = figure.change
+        flag = ""
+
+        def shown(value: float | None, figure: KeyFigure = figure) -> float | None:
+            if value is None:
+                return None
+            if figure.unit == "individuals":
+                return round_to(value, params.round_individuals_to)
+            return round_to(value, 1)
+
+        if figure.unit == "individuals" and change is not None and 0 < abs(change) < params.min_individuals:
+            suppressions.append(Suppression("key_figures", f"figure={figure.figure}", "change",
+                                            f"primary: change of fewer than {params.min_individuals} individuals"))
+            change, flag = None, "change"
+        rows.append(
+            {
+                "figure": figure.figure,
+                "label": figure.label,
+                "unit": figure.unit,
+                "value": shown(figure.value),
+                "previous_value": shown(figure.previous),
+                "change": shown(change),
+                "source": figure.source,
+                SUPPRESSED_FLAG_COLUMN: flag,
+            }
+        )
+    return _finish("key_figures", "Key figures", "Headline figures and their change since the previous edition.",
+                   fields, pd.DataFrame(rows), suppressions)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Highlights
+
+
+def _highlights(edition_tables: dict[str, PublicationTable], part: AsOfSlice, params: DisclosureParameters,
+                figures: dict[str, KeyFigure]) -> list[str]:
+    bullets: list[str] = []
+    names = _area_names(edition_tables)
+
+    severity = edition_tables["area_severity"].frame
+    raw = part.severity
+    if not severity.empty:
+        districts = severity[severity["area_level"] == "district"].copy()
+        raw_districts = raw[raw["area_level"] == "district"].set_index("area_id")
+        changed = districts.dropna(subset=["returnees_in_high_severity_change"])
+        changed = changed[changed["returnees_in_high_severity_change"] != 0]
+        if not changed.empty:
+            rises = changed[changed["returnees_in_high_severity_change"] > 0]
+            pool = rises if not rises.empty else changed
+            order = pool["returnees_in_high_severity_change"].abs().astype(float)
+            pick = pool.loc[order.sort_values(ascending=False, kind="mergesort").index[0]]
+            source = raw_districts.loc[pick["area_id"]]
+            direction = "rose" if pick["returnees_in_high_severity_change"] > 0 else "fell"
+            value = pick["returnees_high"]
+            bullets.append(
+                f"{pick['area_name']} ({names.get(pick['admin1_pcode'], pick['admin1_pcode'])}): returnees living in "
+                f"high-severity locations {direction} by "
+                f"{format_people(abs(float(pick['returnees_in_high_severity_change'])), params)} to "
+                f"{format_people(value, params) if not pd.isna(value) else 'a suppressed number'} between "
+                f"{pick['previous_round_id']} and {pick['round_id']}; {_severity_driver(source, direction, params)}."
+            )
+        elif not districts.dropna(subset=["returnees_high"]).empty:
+            top = districts.dropna(subset=["returnees_high"]).sort_values(
+                ["returnees_high", "area_id"], ascending=[False, True], kind="mergesort"
+            ).iloc[0]
+            source = raw_districts.loc[top["area_id"]]
+            driver = max(sorted(SCALE_LABELS), key=lambda c: float(source[c]))
+            bullets.append(
+                f"{top['area_name']} ({names.get(top['admin1_pcode'], top['admin1_pcode'])}) has the most returnees in "
+                f"high-severity locations ({format_people(top['returnees_high'], params)}, {top['round_id']}); its "
+                f"{SCALE_LABELS[driver]} score is the worse of the two scales ({float(source[driver]):.1f})."
+            )
+
+    camps = figures["idps_in_camps"]
+    displacement = edition_tables["displacement"].frame
+    if camps.value is not None and not displacement.empty:
+        governorates = displacement[
+            (displacement["area_level"] == "governorate") & (displacement["population_type"] == "idp")
+        ].dropna(subset=["individuals_in_camp_change"])
+        governorates = governorates[governorates["individuals_in_camp_change"] != 0]
+        raw_idp = part.displacement[
+            (part.displacement["area_level"] == "governorate") & (part.displacement["population_type"] == "idp")
+        ]
+        round_change = float((raw_idp["individuals_in_camp"] - raw_idp["individuals_in_camp_previous"]).sum())
+        camps_text = format_people(camps.value, params, significant=True)
+        text = f"IDPs in camps number {camps_text} in {part.displacement_round}"
+        if part.displacement_previous_round:
+            verb = "up" if round_change > 0 else "down" if round_change < 0 else "unchanged"
+            amount = f" {format_people(abs(round_change), params)}" if round_change else ""
+            text += f", {verb}{amount} since {part.displacement_previous_round}"
+        if not governorates.empty:
+            order = governorates["individuals_in_camp_change"].abs().astype(float)
+            pick = governorates.loc[order.sort_values(ascending=False, kind="mergesort").index[0]]
+            change = float(pick["individuals_in_camp_change"])
+            text += (
+                f"; the largest change is in {pick['area_name']} ({'+' if change > 0 else '−'}"
+                f"{format_people(abs(change), params)} in camps)"
+            )
+        bullets.append(text + ".")
+
+    overdue = edition_tables["poa_overdue_actions"].frame
+    if part.poa_month:
+        if overdue.empty:
+            bullets.append(f"No POA action was overdue at the end of {part.poa_month}.")
+        else:
+            by_area = overdue.groupby("area").size().sort_index()
+            area = by_area.sort_values(ascending=False, kind="mergesort").index[0]
+            by_criterion = overdue.groupby("iasc_criterion").size().sort_index()
+            criterion = int(by_criterion.sort_values(ascending=False, kind="mergesort").index[0])
+            leads = ", ".join(sorted(set(overdue.loc[overdue["area"] == area, "lead_org"].astype(str))))
+            bullets.append(
+                f"{len(overdue)} POA action{'s' if len(overdue) != 1 else ''} overdue at the end of {part.poa_month}, "
+                f"{int(by_area[area])} of them in {area} (lead: {leads}); most concern criterion {criterion}, "
+                f"{IASC_CRITERIA.get(criterion, '').lower()}."
+            )
+
+    criteria = edition_tables["criteria_progress"].frame
+    if not criteria.empty:
+        published = criteria[criteria["assessed"].astype(bool)].dropna(subset=["gap_pp"])
+        if not published.empty:
+            published = published.assign(_gap=published["gap_pp"].astype(float))
+            published["_level"] = published["area_level"].map({"poa_area": 0, "district": 1})
+            worst = published.sort_values(["_gap", "_level", "area_id", "criterion"], kind="mergesort").iloc[0]
+            if worst["_gap"] < 0:
+                bullets.append(
+                    f"The widest criteria gap is in {worst['area_name']}: "
+                    f"{GROUP_LABELS_IN_TEXT.get(worst['population_group'], worst['population_group'])} are "
+                    f"{abs(int(worst['_gap']))} percentage points below non-displaced residents on criterion "
+                    f"{int(worst['criterion'])}, {worst['criterion_name'].lower()} ({worst['survey_round']} survey)."
+                )
+
+    gaps = edition_tables["service_gaps"].frame
+    if part.coverage_month and not gaps.empty and len(bullets) < 5:
+        raw_gaps = part.service_gaps.sort_values(
+            ["returnee_individuals", "area_id", "iasc_criterion"], ascending=[False, True, True], kind="mergesort"
+        )
+        top = raw_gaps.iloc[0]
+        published = gaps[(gaps["area_id"] == top["area_id"]) & (gaps["iasc_criterion"] == top["iasc_criterion"])]
+        reason = published.iloc[0]["need_reason"] if not published.empty else ""
+        districts = gaps["area_id"].nunique()
+        bullets.append(
+            f"{districts} district{'s' if districts != 1 else ''} have a need with no active service in "
+            f"{part.coverage_month}; in {top['area_name']} nobody is active on criterion "
+            f"{int(top['iasc_criterion'])}, {IASC_CRITERIA.get(int(top['iasc_criterion']), '').lower()}"
+            f"{f' ({reason})' if reason else ''}."
+        )
+    return bullets[:5]
+
+
+def _severity_driver(source: pd.Series, direction: str, params: DisclosureParameters) -> str:
+    """What moved a district's returnees in high severity: a Return Index scale, the number of locations in
+    high severity, or the number of returnees living in them."""
+    worsening = 1 if direction == "rose" else -1
+    scale_changes = {c: float(source[c] - source[f"{c}_previous"]) for c in SCALE_LABELS}
+    scale = max(sorted(scale_changes), key=lambda c: worsening * scale_changes[c])
+    if worsening * scale_changes[scale] >= SCALE_DRIVER_MIN_POINTS:
+        change = f"{scale_changes[scale]:+.1f}".replace("-", "−")
+        return f"driven by the {SCALE_LABELS[scale]} scale ({change} points)"
+    locations = source["locations_high"] - source["locations_high_previous"]
+    if not pd.isna(locations) and worsening * locations > 0:
+        noun = "location" if abs(locations) == 1 else "locations"
+        more = "more" if locations > 0 else "fewer"
+        return f"driven by {abs(int(locations))} {more} {noun} in high severity, with scores stable"
+    returnees = float(source["returnee_individuals"] - source["returnee_individuals_previous"])
+    more = "more" if returnees > 0 else "fewer"
+    return (
+        f"driven by {more} returnees in the district ({format_people(abs(returnees), params)}), "
+        "with scores and locations in high severity stable"
+    )
+
+
+def _area_names(tables: dict[str, PublicationTable]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for name in ("area_severity", "displacement"):
+        frame = tables[name].frame
+        if not frame.empty:
+            governorates = frame[frame["area_level"] == "governorate"]
+            names.update(dict(zip(governorates["area_id"], governorates["area_name"], strict=True)))
+    return names
+
+
+def _new_data(current: AsOfSlice, previous: AsOfSlice) -> list[str]:
+    """Data that arrived since the previous edition."""
+    news = []
+    pairs = [
+        ("Return Index round", current.severity_round, previous.severity_round),
+        ("DTM Master List round", current.displacement_round, previous.displacement_round),
+        ("household survey round", current.survey_round, previous.survey_round),
+        ("POA progress reports for", current.poa_month, previous.poa_month),
+        ("4W month", current.coverage_month, previous.coverage_month),
+    ]
+    for label, now, before in pairs:
+        if now and now != before:
+            news.append(f"{label} {now}")
+    return news
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The edition
+
+
+def build_edition(tables: dict[str, pd.DataFrame], week: str, settings: dict[str, Any]) -> Edition:
+    """Select the as-of slice of `tables` for ISO week `week` and assemble the edition."""
+    as_of = week_as_of(week)
+    previous_as_of = as_of - dt.timedelta(days=7)
+    params = DisclosureParameters.from_settings(settings)
+    current = select_slice(tables, as_of, settings)
+    previous = select_slice(tables, previous_as_of, settings)
+
+    figures = key_figures(current)
+    for figure, before in zip(figures, key_figures(previous), strict=True):
+        figure.previous = before.value
+
+    severity = _severity_table(current, settings, params)
+    criteria = _criteria_table(current, params)
+    publication = [
+        _key_figure_table(figures, params),
+        severity,
+        _displacement_table(current, settings, params),
+        _priority_table(current, params),
+        criteria,
+        _iris_table(current, params),
+        *_poa_tables(current),
+        *_services_tables(current, params, settings, severity, criteria),
+        *_source_tables(current),
+    ]
+    tables_by_name = {table.name: table for table in publication}
+    highlights = _highlights(tables_by_name, current, params, {f.figure: f for f in figures})
+    return Edition(
+        week=week,
+        as_of=as_of,
+        previous_week=week_of(previous_as_of),
+        previous_as_of=previous_as_of,
+        settings=settings,
+        disclosure=params,
+        current=current,
+        previous=previous,
+        key_figures=figures,
+        highlights=highlights,
+        new_data=_new_data(current, previous),
+        tables=tables_by_name,
+    )

@@ -1,0 +1,60 @@
+"""Inline SVG charts: byte-stable, text as paths, ids unique per chart, every governorate on the tile map."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+
+import pytest
+
+from ds_pipeline.lib.products import charts
+from ds_pipeline.lib.products.brief import source_date_epoch
+from ds_pipeline.lib.products.edition import week_as_of, week_of
+
+
+def test_ranked_bars_are_byte_stable_and_text_is_drawn_as_paths():
+    first = charts.ranked_bars("ranked", ["Sinjar (Ninewa)", "Balad (Salah Al-Din)"], [12000, 2400], "Returnees")
+    second = charts.ranked_bars("ranked", ["Sinjar (Ninewa)", "Balad (Salah Al-Din)"], [12000, 2400], "Returnees")
+    assert first == second
+    assert first.startswith("<svg ") and 'role="img"' in first
+    assert "<text" not in first  # svg.fonttype = path: no font needed by the reader
+    assert "<dc:date>" not in first and "<?xml" not in first
+
+
+def test_chart_ids_are_prefixed_so_several_charts_can_share_a_page():
+    svg_a = charts.stacked_count_bars("poa", ["Sinjar"], [("overdue", "Overdue", [2])], "POA actions")
+    svg_b = charts.stacked_count_bars("other", ["Sinjar"], [("overdue", "Overdue", [2])], "POA actions")
+    ids_a = set(re.findall(r'id="([^"]+)"', svg_a))
+    ids_b = set(re.findall(r'id="([^"]+)"', svg_b))
+    assert ids_a and all(i.startswith("poa-") for i in ids_a)
+    assert not ids_a & ids_b
+    for reference in re.findall(r'href="#([^"]+)"', svg_a) + re.findall(r"url\(#([^)]+)\)", svg_a):
+        assert reference in ids_a
+
+
+def test_tile_map_has_the_18_governorates_on_distinct_tiles():
+    assert len(charts.GOVERNORATE_TILES) == 18
+    assert len(set(charts.GOVERNORATE_TILES.values())) == 18
+    assert set(charts.GOVERNORATE_TILES) == {f"IQG{n:02d}" for n in range(1, 19)}
+    svg = charts.tile_grid_map("map", {"IQG15": "high"}, {"IQG15": "44% in high"})
+    assert svg.count("<path") > 18
+
+
+def test_heat_matrix_draws_not_assessed_and_suppressed_cells():
+    svg = charts.heat_matrix(
+        "matrix", ["Sinjar"], ["1 Safety", "2 Living std", "3 Livelihoods"],
+        [[("gap", -35.0), ("not_assessed", math.nan), ("suppressed", math.nan)]],
+    )
+    assert "hatch" in svg or "pattern" in svg
+
+
+def test_weeks_and_source_date_epoch(monkeypatch):
+    assert week_as_of("2026-W01").isoformat() == "2026-01-04"
+    assert week_of(week_as_of("2026-W47")) == "2026-W47"
+    with pytest.raises(ValueError):
+        week_as_of("2026-47")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1")
+    with source_date_epoch(week_as_of("2026-W47")):
+        assert os.environ["SOURCE_DATE_EPOCH"] == "1795305600"  # 2026-11-22T00:00:00Z
+    assert os.environ["SOURCE_DATE_EPOCH"] == "1"
