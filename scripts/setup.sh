@@ -31,5 +31,13 @@ if ! cmp -s requirements.lock "$VENV/.requirements.lock" 2>/dev/null; then
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.lock
   cp requirements.lock "$VENV/.requirements.lock"
 fi
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e . >/dev/null
+if ! cmp -s pyproject.toml "$VENV/.pyproject.toml" 2>/dev/null || [ ! -x "$VENV/bin/ds-pipeline" ]; then
+  echo "setup: installing ds-pipeline (editable)"
+  log="$(mktemp)"
+  if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e . >"$log" 2>&1; then
+    cat "$log"; rm -f "$log"; exit 1
+  fi
+  rm -f "$log"
+  cp pyproject.toml "$VENV/.pyproject.toml"
+fi
 echo "setup: ready ($VENV)"

@@ -30,6 +30,7 @@ from ds_pipeline.lib.registry import SourceEntry
 
 CRITERIA = list(IASC_CRITERIA)
 SEVERITY_SOURCE_CATEGORIES = ["low", "medium", "high", "very high"]
+UNIT_RANGE = {"min_value": 0, "max_value": 1}
 
 # Canonical columns that must hold a value; all others may be empty.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -121,14 +122,26 @@ class ReturnIndexRound(pa.DataFrameModel):
     scale2_score: Series[float] = pa.Field(in_range={"min_value": 0, "max_value": 100})
     overall_score: Series[float] = pa.Field(in_range={"min_value": 0, "max_value": 100})
     severity_source: Series[str] = pa.Field(isin=[*SEVERITY_SOURCE_CATEGORIES, ""])
+    # the 16 indicators: 0 (condition met) .. 1 (not met)
+    indicator_01: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_02: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_03: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_04: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_05: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_06: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_07: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_08: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_09: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_10: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_11: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_12: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_13: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_14: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_15: Series[float] = pa.Field(in_range=UNIT_RANGE)
+    indicator_16: Series[float] = pa.Field(in_range=UNIT_RANGE)
 
     class Config:
         unique = ["round_id", "location_id"]
-
-
-for _i in range(1, 17):  # the 16 indicators: 0 (condition met) .. 1 (not met)
-    ReturnIndexRound.__annotations__[f"indicator_{_i:02d}"] = Series[float]
-    setattr(ReturnIndexRound, f"indicator_{_i:02d}", pa.Field(in_range={"min_value": 0, "max_value": 1}))
 
 
 class ServiceActivity(pa.DataFrameModel):
