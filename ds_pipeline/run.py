@@ -19,6 +19,7 @@ from ds_pipeline.lib.warehouse import make_engine, read_table
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 PRE_ROUND_GROUPS = ("raw", "validated", "conformed")
+LOCAL_INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "dagster.local.yaml"
 
 
 class PipelineError(RuntimeError):
@@ -92,6 +93,9 @@ def _instance(instance_dir: Path | None) -> Iterator[dg.DagsterInstance]:
                 yield instance
         return
     instance_dir.mkdir(parents=True, exist_ok=True)
+    config = instance_dir / "dagster.yaml"
+    if not config.exists():
+        config.write_text(LOCAL_INSTANCE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
     with _environment({"DAGSTER_HOME": str(instance_dir.resolve())}):
         with dg.DagsterInstance.get() as instance:
             yield instance

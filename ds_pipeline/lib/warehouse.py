@@ -8,6 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 ORDER_COLUMN = "_row_order"  # keeps the row order of a written frame, so reads give back the same frame
+CHUNK_ROWS = 5000  # rows per executemany batch (SQLite and psycopg2 both batch these efficiently)
 
 
 class WarehouseError(RuntimeError):
@@ -42,7 +43,6 @@ def write_table(
     otherwise replace the whole table. Returns the number of rows written."""
     data = frame.reset_index(drop=True).copy()
     data[ORDER_COLUMN] = range(len(data))
-    chunk = max(1, 30000 // max(1, len(data.columns)))
     with engine.begin() as conn:
         existing = _existing_columns(conn, table)
         if partition_column and partition_keys:
@@ -61,11 +61,11 @@ def write_table(
             if existing is not None:
                 target = sa.Table(table, sa.MetaData(), autoload_with=conn)
                 conn.execute(sa.delete(target).where(target.c[partition_column].in_(list(partition_keys))))
-            data.to_sql(table, conn, if_exists="append", index=False, chunksize=chunk, method="multi")
+            data.to_sql(table, conn, if_exists="append", index=False, chunksize=CHUNK_ROWS)
         else:
             if existing is not None:
                 conn.execute(sa.text(f'DROP TABLE "{table}"'))
-            data.to_sql(table, conn, if_exists="fail", index=False, chunksize=chunk, method="multi")
+            data.to_sql(table, conn, if_exists="fail", index=False, chunksize=CHUNK_ROWS)
     return len(frame)
 
 
