@@ -43,7 +43,7 @@ def test_flow_runs_one_way_from_sources_to_products(defs: dg.Definitions) -> Non
         for parent in graph.get(key).parent_keys:
             parent_group = defs.resolve_assets_def(parent).group_names_by_key[parent]
             assert order.index(parent_group) <= order.index(group), f"{parent} ({parent_group}) -> {key} ({group})"
-    assert dg.AssetKey("dstwg_brief") in graph.get(dg.AssetKey("rwg_pack")).parent_keys
+    assert graph.get(dg.AssetKey("rwg_pack")).parent_keys == {dg.AssetKey("weekly_edition")}
 
 
 def test_round_sources_are_partitioned_by_round_and_products_by_week(defs: dg.Definitions) -> None:

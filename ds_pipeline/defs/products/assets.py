@@ -26,6 +26,16 @@ def edition_label(partition_key: str) -> str:
     return week_of(date.fromisoformat(partition_key))
 
 
+def render_checked_brief(edition: Edition, label: str) -> tuple[str, bytes]:
+    """HTML and PDF of the brief under `label`; fails rather than publish a brief that lost a section."""
+    html = render_brief_html(edition, label=label)
+    pdf = render_brief_pdf(html, edition)
+    missing = missing_sections(pdf)
+    if missing:
+        raise dg.Failure(f"the PDF brief lacks section(s) {', '.join(missing)}; nothing was published")
+    return html, pdf
+
+
 @dg.asset(
     group_name="products",
     partitions_def=weeks,
@@ -48,11 +58,7 @@ def dstwg_brief(
 ) -> dg.MaterializeResult:
     folder = publish.root / weekly_edition.week
     folder.mkdir(parents=True, exist_ok=True)
-    html = render_brief_html(weekly_edition)
-    pdf = render_brief_pdf(html, weekly_edition)
-    missing = missing_sections(pdf)
-    if missing:  # never publish a brief that lost a section
-        raise dg.Failure(f"the PDF brief lacks section(s) {', '.join(missing)}; nothing was published")
+    html, pdf = render_checked_brief(weekly_edition, weekly_edition.sensitivity_label)
     html_path = folder / f"{weekly_edition.brief_stem}.html"
     pdf_path = folder / f"{weekly_edition.brief_stem}.pdf"
     html_path.write_text(html, encoding="utf-8")
@@ -64,14 +70,15 @@ def dstwg_brief(
     )
 
 
-@dg.asset(group_name="products", partitions_def=weeks, kinds={"zip"}, deps=[dstwg_brief],
-          description="The RWG dissemination pack: brief, HXL CSVs, XLSX, datapackage.json, SHA-256 manifest.")
+@dg.asset(group_name="products", partitions_def=weeks, kinds={"zip"},
+          description="The RWG dissemination pack: the brief under the pack's label, HXL CSVs, XLSX, "
+          "datapackage.json, SHA-256 manifest.")
 def rwg_pack(
     context: dg.AssetExecutionContext, publish: PublishFolder, weekly_edition: Edition
 ) -> dg.MaterializeResult:
     folder = publish.root / weekly_edition.week
-    html = (folder / f"{weekly_edition.brief_stem}.html").read_text(encoding="utf-8")
-    pdf = (folder / f"{weekly_edition.brief_stem}.pdf").read_bytes()
+    folder.mkdir(parents=True, exist_ok=True)
+    html, pdf = render_checked_brief(weekly_edition, weekly_edition.pack_sensitivity_label)
     pack = build_pack(weekly_edition, html, pdf)
     path = folder / weekly_edition.pack_name
     path.write_bytes(pack)

@@ -94,7 +94,7 @@ def _value(row: pd.Series, column: str) -> float | None:
 # Sections
 
 
-def _masthead(edition: Edition) -> dict[str, Any]:
+def _masthead(edition: Edition, label: str) -> dict[str, Any]:
     sources = edition.tables["sources"].frame
     current = edition.current
     used = []
@@ -113,7 +113,7 @@ def _masthead(edition: Edition) -> dict[str, Any]:
         "week": edition.week,
         "as_of": edition.as_of.isoformat(),
         "previous_week": edition.previous_week,
-        "label": edition.sensitivity_label,
+        "label": label,
         "producer": edition.producer,
         "contact": edition.contact,
         "data_used": ", ".join(used),
@@ -505,11 +505,11 @@ def _method(edition: Edition) -> dict[str, Any]:
     }
 
 
-def brief_context(edition: Edition) -> dict[str, Any]:
+def brief_context(edition: Edition, label: str | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain strings and lists."""
     return {
         "sections": SECTION_TITLES,
-        "masthead": _masthead(edition),
+        "masthead": _masthead(edition, label or edition.sensitivity_label),
         "key_figures": _key_figures(edition),
         "highlights": edition.highlights,
         "new_data": edition.new_data,
@@ -535,12 +535,13 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_brief_html(edition: Edition) -> str:
-    """The brief as one self-contained HTML document (CSS and SVG charts inline)."""
+def render_brief_html(edition: Edition, label: str | None = None) -> str:
+    """The brief as one self-contained HTML document (CSS and SVG charts inline). `label` replaces the
+    sensitivity label of the DSTWG brief (the RWG pack carries its copy under the pack's label)."""
     environment = _environment()
     css = (TEMPLATES_DIR / "brief.css").read_text(encoding="utf-8")
     template = environment.get_template("brief.html.j2")
-    return template.render(css=Markup(css), **brief_context(edition))
+    return template.render(css=Markup(css), **brief_context(edition, label))
 
 
 @contextmanager

@@ -196,7 +196,6 @@ def datapackage(edition: Edition, files: dict[str, bytes]) -> dict[str, Any]:
             for _i, row in sources.iterrows()
         ],
         "sensitivity_label": edition.pack_sensitivity_label,
-        "brief_sensitivity_label": edition.sensitivity_label,
         "edition": edition.week,
         "data_as_of": edition.as_of.isoformat(),
         "statistical_disclosure_control": {
