@@ -1,11 +1,21 @@
 """Validated stage: pandera schemas type and check raw rows; rows that fail go to quarantine with a reason."""
 
+import warnings
+
 import dagster as dg
 import pandas as pd
+from dagster_pandera import pandera_schema_to_dagster_type
 
 from ds_pipeline.defs.kinds import KINDS, indicator_columns, partitions_of
 from ds_pipeline.defs.resources import SourcesFolder
-from ds_pipeline.lib.validation import validate_raw
+from ds_pipeline.lib.validation import MODELS, validate_raw
+
+
+def validated_type(kind: str) -> dg.DagsterType:
+    """The pandera model of a kind as a Dagster type: its column schema shows in the UI and checks the output."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the function is marked beta
+        return pandera_schema_to_dagster_type(MODELS[kind])
 
 
 def validated_asset(kind: str) -> dg.AssetsDefinition:
@@ -15,7 +25,11 @@ def validated_asset(kind: str) -> dg.AssetsDefinition:
         partitions_def=partitions_of(kind),
         ins={"raw": dg.AssetIn(f"{kind}_raw")},
         outs={
-            f"{kind}_validated": dg.AssetOut(kinds={"pandas"}, description=f"{kind} rows that passed validation."),
+            f"{kind}_validated": dg.AssetOut(
+                kinds={"pandas"},
+                description=f"{kind} rows that passed validation.",
+                dagster_type=validated_type(kind),
+            ),
             f"{kind}_rejected_at_validation": dg.AssetOut(
                 kinds={"pandas"}, description=f"{kind} rows quarantined by validation, with file, row and reason."
             ),
