@@ -8,8 +8,9 @@ PYTHON="${PYTHON:-python3.11}"
 VENV="${VENV:-.venv}"
 
 # Debian packages: Pango/HarfBuzz for WeasyPrint (PDF briefs), DejaVu fonts, PostgreSQL (server for the
-# warehouse tests, started on loopback by scripts/test-postgres.sh), poppler-utils (PDF page previews).
-DEB_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core postgresql poppler-utils"
+# warehouse tests, started on loopback by scripts/test-postgres.sh), poppler-utils (PDF page previews), Chromium
+# (the HTML brief is opened in a real headless browser by the tests).
+DEB_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core postgresql poppler-utils chromium"
 missing=""
 for pkg in $DEB_PACKAGES; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"

@@ -10,42 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
+from conftest import WEEK
 
 from ds_pipeline.cli import main as cli_main
-from ds_pipeline.lib.demo import copy_demo_config, generate_demo_sources
 from ds_pipeline.lib.products.verify import missing_sections, pdf_page_count, pdf_text
 from ds_pipeline.run import run_pipeline
 
-WEEK = "2026-W47"
 POA_AREAS = ("Sinjar", "Balad", "Ramadi", "Al-Bakar")
 
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    root = tmp_path_factory.mktemp("e2e")
-    sources = copy_demo_config(root / "sources")
-    manifest = generate_demo_sources(sources, scale=0.05, rounds=3)
-    database = f"sqlite:///{root}/warehouse.db"
-    lines: list[str] = []
-    summary = run_pipeline(sources, root / "published", week=WEEK, database_url=database, progress=lines.append)
-    edition = root / "published" / WEEK
-    return {
-        "root": root,
-        "sources": sources,
-        "manifest": manifest,
-        "engine": sa.create_engine(database),
-        "database": database,
-        "summary": summary,
-        "progress": lines,
-        "html": edition / f"IRQ_DSTWG_brief_{WEEK}_en.html",
-        "pdf": edition / f"IRQ_DSTWG_brief_{WEEK}_en.pdf",
-        "zip": edition / f"IRQ_RWG_pack_{WEEK}.zip",
-    }
 
 
 def _table(demo: dict, name: str) -> pd.DataFrame:
