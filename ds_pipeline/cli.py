@@ -7,6 +7,21 @@ import sys
 from pathlib import Path
 
 
+def iso_week(text: str) -> str:
+    """argparse type: an ISO week written YYYY-Www (2026-W47)."""
+    import re
+    from datetime import date
+
+    match = re.fullmatch(r"(\d{4})-W(\d{2})", text.strip().upper())
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected an ISO week like 2026-W47, got {text!r}")
+    try:
+        date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a week of that year") from exc
+    return f"{match.group(1)}-W{match.group(2)}"
+
+
 def _generate_demo(args: argparse.Namespace) -> int:
     from ds_pipeline.lib.demo import generate_demo_sources
 
@@ -24,6 +39,8 @@ def _generate_demo(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
+    from ds_pipeline.lib.registry import RegistryError
+    from ds_pipeline.lib.settings import SettingsError
     from ds_pipeline.run import PipelineError, run_pipeline
 
     try:
@@ -34,7 +51,7 @@ def _publish(args: argparse.Namespace) -> int:
             instance_dir=Path(args.instance) if args.instance else None,
             database_url=args.database,
         )
-    except PipelineError as exc:
+    except (PipelineError, RegistryError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(summary.render())
@@ -72,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     publish = commands.add_parser("publish", help="run every asset over a sources folder and publish an edition")
     publish.add_argument("--sources", required=True, help="sources folder with registry/, settings.yaml, files/")
     publish.add_argument("--out", required=True, help="folder that receives <edition>/ with the brief and pack")
-    publish.add_argument("--week", help="ISO week of the edition, YYYY-Www (default: the current week)")
+    publish.add_argument("--week", type=iso_week, help="ISO week of the edition, YYYY-Www (default: the current week)")
     publish.add_argument("--instance", help="Dagster instance folder to keep (default: a throwaway one)")
     publish.add_argument(
         "--database", help="warehouse SQLAlchemy URL (default: $DS_DATABASE_URL, else a throwaway SQLite file)"
