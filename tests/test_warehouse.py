@@ -59,3 +59,11 @@ def test_rows_of_another_partition_are_refused(engine: sa.Engine) -> None:
 def test_bare_postgresql_url_is_refused_with_advice() -> None:
     with pytest.raises(WarehouseError, match=r"postgresql\+psycopg2"):
         make_engine("postgresql://u@127.0.0.1/db")
+
+
+def test_reading_named_columns_only(engine: sa.Engine) -> None:
+    write_table(engine, "area_severity", _frame("R138", 3), "round_id", ["R138"])
+    narrow = read_table(engine, "area_severity", "round_id", None, ["area_id", "hotspot"])
+    assert list(narrow.columns) == ["area_id", "hotspot"] and narrow["area_id"].tolist()[0] == "IQG15Q03"
+    with pytest.raises(WarehouseError, match="no column"):
+        read_table(engine, "area_severity", columns=["nope"])

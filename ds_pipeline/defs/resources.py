@@ -66,10 +66,11 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata({"dagster/row_count": rows, "table": self._table(context.asset_key)})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+        """The upstream table (its partitions in this run); an input's metadata {"columns": [...]} narrows it."""
         engine = make_engine(self.url)
-        upstream_key = context.asset_key
         keys = list(context.asset_partition_keys) if context.has_asset_partitions else None
-        frame = read_table(engine, self._table(upstream_key), PARTITION_COLUMN, keys)
+        columns = (context.definition_metadata or {}).get("columns")
+        frame = read_table(engine, self._table(context.asset_key), PARTITION_COLUMN, keys, columns)
         engine.dispose()
         return frame
 

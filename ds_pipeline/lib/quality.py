@@ -7,6 +7,17 @@ import pandas as pd
 from ds_pipeline.lib.canonical import QUARANTINE_COLUMNS
 from ds_pipeline.lib.registry import SourceEntry
 
+# Columns of a raw table the inventory reads, and the column giving each kind's data as-of date.
+FILE_COLUMNS = ["source_id", "source_file", "file_sha256", "round_id", "source_row"]
+DATE_COLUMN_OF_KIND = {
+    "gazetteer": "valid_from",
+    "displacement": "reporting_date",
+    "return_index": "reporting_date",
+    "service_mapping": "period_end",
+    "poa_submission": "report_month",
+    "household_survey": "interview_date",
+}
+
 INVENTORY_COLUMNS = [
     "source_id", "kind", "title", "provider", "source_file", "file_sha256", "round_id", "data_as_of",
     "rows_read", "rows_accepted", "rows_quarantined",
@@ -17,17 +28,11 @@ def _data_as_of(raw: pd.DataFrame, kind: str) -> pd.Series:
     """Latest date the rows of each file speak for, by source_file."""
     if raw.empty:
         return pd.Series(dtype="datetime64[ns]")
+    column = DATE_COLUMN_OF_KIND[kind]
     if kind == "poa_submission":
-        months = pd.to_datetime(raw["report_month"] + "-01", format="%Y-%m-%d", errors="coerce")
+        months = pd.to_datetime(raw[column] + "-01", format="%Y-%m-%d", errors="coerce")
         dates = months + pd.offsets.MonthEnd(0)
     else:
-        column = {
-            "gazetteer": "valid_from",
-            "displacement": "reporting_date",
-            "return_index": "reporting_date",
-            "service_mapping": "period_end",
-            "household_survey": "interview_date",
-        }[kind]
         dates = pd.to_datetime(raw[column], format="%Y-%m-%d", errors="coerce")
     return dates.groupby(raw["source_file"]).max()
 

@@ -5,11 +5,19 @@ import pandas as pd
 
 from ds_pipeline.defs.kinds import KINDS
 from ds_pipeline.defs.resources import SourcesFolder
-from ds_pipeline.lib.quality import quarantine_log, source_inventory, unreconciled_files
+from ds_pipeline.lib.quality import (
+    DATE_COLUMN_OF_KIND,
+    FILE_COLUMNS,
+    quarantine_log,
+    source_inventory,
+    unreconciled_files,
+)
 
+# Only the columns the inventory needs are loaded: raw and conformed tables hold every row of every round.
 _INS = {
-    **{f"{kind}_raw": dg.AssetIn(f"{kind}_raw") for kind in KINDS},
-    **{f"{kind}_conformed": dg.AssetIn(f"{kind}_conformed") for kind in KINDS},
+    **{f"{kind}_raw": dg.AssetIn(f"{kind}_raw", metadata={"columns": [*FILE_COLUMNS, DATE_COLUMN_OF_KIND[kind]]})
+       for kind in KINDS},
+    **{f"{kind}_conformed": dg.AssetIn(f"{kind}_conformed", metadata={"columns": ["source_file"]}) for kind in KINDS},
     **{f"{kind}_rejected_at_{stage}": dg.AssetIn(f"{kind}_rejected_at_{stage}")
        for kind in KINDS for stage in ("validation", "conforming")},
 }
