@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/assets/dagster
 export DS_DATABASE_URL ?= sqlite:///$(CURDIR)/assets/warehouse.db
 
-.PHONY: setup demo test ui lint check-defs bench clean
+.PHONY: setup demo test ui lint bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -23,6 +23,9 @@ ui: setup
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: setup
+	$(BIN)/python scripts/benchmark.py --scales 1,10 --rounds 8
 
 lint: setup
 	$(BIN)/ruff check ds_pipeline tests
