@@ -10,6 +10,7 @@ import pytest
 from ds_pipeline.lib.metrics.severity import (
     AREA_SEVERITY_CHANGE_COLUMNS,
     AREA_SEVERITY_COLUMNS,
+    MEAN_INDICATOR_COLUMNS,
     area_severity,
     categorise_severity,
     with_change_since_previous_round,
@@ -30,9 +31,10 @@ NAMES = {
 POA = {"IQG15Q06": "Sinjar", "IQG16Q02": "Balad"}
 
 
-def _location(round_id, location_id, admin3, returnees, overall, scale1, scale2):
+def _location(round_id, location_id, admin3, returnees, overall, scale1, scale2, **indicators):
     admin2, admin1 = admin3[:8], admin3[:5]
     return {
+        **indicators,
         "round_id": round_id,
         "reporting_date": pd.Timestamp("2026-09-30" if round_id != "R99" else "2026-05-31"),
         "location_id": location_id,
@@ -150,9 +152,47 @@ def test_area_without_returnees_gives_nan_not_error():
     assert balad["locations_high"] == 1
 
 
+def test_indicator_means_are_returnee_weighted_over_locations_where_known():
+    nan = float("nan")
+    frame = pd.DataFrame(
+        [
+            _location("R131", "A", "IQG15Q06N01", 1000, 60.0, 40.0, 70.0, indicator_07=1.0, indicator_10=1.0),
+            _location("R131", "B", "IQG15Q06N01", 3000, 20.0, 10.0, 30.0, indicator_07=0.0, indicator_10=nan),
+            _location("R131", "C", "IQG15Q06N02", 1000, 30.0, 30.0, 30.0, indicator_07=0.5, indicator_10=0.5),
+            _location("R131", "D", "IQG15Q05N01", 100, 50.0, 56.0, 10.0, indicator_07=0.5, indicator_10=nan),
+            _location("R131", "F", "IQG16Q02N01", 0, 70.0, 70.0, 70.0, indicator_07=1.0, indicator_10=1.0),
+        ]
+    )
+    table = area_severity(frame, MEDIUM_FROM, HIGH_FROM, hotspot_min_returnees=5000)
+    sinjar = _row(table, "district", "IQG15Q06")
+    # indicator 7: (1 x 1000 + 0 x 3000 + 0.5 x 1000) / 5000 = 0.3 (unweighted mean would be 0.5)
+    assert sinjar["mean_indicator_07"] == pytest.approx(0.3)
+    # indicator 10 unknown at B: (1 x 1000 + 0.5 x 1000) / (1000 + 1000) = 0.75 (B counted as 0 would give 0.3)
+    assert sinjar["mean_indicator_10"] == pytest.approx(0.75)
+    # an indicator absent from the input has no mean
+    assert math.isnan(sinjar["mean_indicator_01"])
+    # Mosul: only D, indicator 10 unknown there -> NaN; indicator 7 -> 0.5
+    mosul = _row(table, "district", "IQG15Q05")
+    assert mosul["mean_indicator_07"] == pytest.approx(0.5)
+    assert math.isnan(mosul["mean_indicator_10"])
+    # Ninewa: A, B, C, D: (1000 + 0 + 500 + 50) / 5100; indicator 10 over A and C only: 1500 / 2000
+    ninewa = _row(table, "governorate", "IQG15")
+    assert ninewa["mean_indicator_07"] == pytest.approx(1550 / 5100)
+    assert ninewa["mean_indicator_10"] == pytest.approx(0.75)
+    # Balad: F has the condition unmet but no returnees -> 0/0 -> NaN
+    assert math.isnan(_row(table, "district", "IQG16Q02")["mean_indicator_07"])
+    # the change table carries the means along
+    changes = with_change_since_previous_round(table)
+    assert _row(changes, "district", "IQG15Q06")["mean_indicator_07"] == pytest.approx(0.3)
+
+
 def test_columns_dtypes_and_order():
     table = area_severity(_round_131(), MEDIUM_FROM, HIGH_FROM, hotspot_min_returnees=5000)
     assert list(table.columns) == list(AREA_SEVERITY_COLUMNS)
+    # the 16 indicator means come after the columns the table had before them
+    assert list(table.columns)[-17:] == ["locations_high", *(f"mean_indicator_{i:02d}" for i in range(1, 17))]
+    assert list(MEAN_INDICATOR_COLUMNS) == list(table.columns)[-16:]
+    assert (table[list(MEAN_INDICATOR_COLUMNS)].dtypes == "float64").all()
     assert table["hotspot"].dtype == bool
     assert table["returnees_high"].dtype == "int64"
     assert table["returnees_in_high_severity_share"].dtype == "float64"

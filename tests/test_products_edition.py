@@ -24,6 +24,8 @@ from ds_pipeline.lib.products import (
     week_as_of,
 )
 from ds_pipeline.lib.products.brief import SECTION_TITLES
+from ds_pipeline.lib.products.disclosure import DisclosureParameters
+from ds_pipeline.lib.products.edition import _severity_driver
 
 WEEK = "2026-W47"  # as of Sunday 2026-11-22; the previous edition 2026-W46 is as of 2026-11-15
 SETTINGS = {
@@ -478,12 +480,92 @@ def test_brief_html_has_the_sections_in_order_and_no_small_counts(html, edition)
     assert edition.sensitivity_label in html
     assert "Sinjar" in html and "Al-Bakar" in html
     assert html.count("<svg") == 5
-    # the largest rise in returnees in high severity, with its driver
+    # the largest rise in returnees in high severity, with its driver (no indicator means in these tables: the scale)
     assert "Sinjar (Ninewa): returnees living in high-severity locations rose by 3,000 to 12,000" in html
     assert "driven by the safety and social cohesion scale (+2.0 points)" in html
     assert "3 POA actions overdue at the end of 2026-10, 2 of them in Sinjar" in html
     assert "▼ 1,000" in html  # IDPs in camps
     assert "Restricted" in html
+
+
+INDICATOR_NAMES = {
+    "indicator_07": "residential destruction",
+    "indicator_10": "fear of ISIL attacks",
+    "indicator_12": "multiple security actors",
+}
+SINJAR_RISE = "Sinjar (Ninewa): returnees living in high-severity locations rose by 3,000 to 12,000 between R1 and R2; "
+
+
+def _with_indicator_means(moves_in_sinjar: dict[str, float]) -> dict[str, pd.DataFrame]:
+    """The hand-made tables with the 16 indicator means at 0.30 in every area and round, except the Sinjar district
+    in R2, whose means move by ``moves_in_sinjar`` (indicator -> change of the mean, 0..1)."""
+    tables = make_tables()
+    severity = tables["area_severity"]
+    for number in range(1, 17):
+        severity[f"mean_indicator_{number:02d}"] = 0.30
+    sinjar_r2 = (
+        (severity["round_id"] == "R2") & (severity["area_level"] == "district") & (severity["area_id"] == "IQG15Q06")
+    )
+    for indicator, move in moves_in_sinjar.items():
+        severity.loc[sinjar_r2, f"mean_{indicator}"] = 0.30 + move
+    return tables
+
+
+def _severity_bullet(tables: dict[str, pd.DataFrame], settings: dict) -> str:
+    bullets = [b for b in build_edition(tables, WEEK, settings).highlights if "high-severity locations" in b]
+    assert len(bullets) == 1
+    return bullets[0]
+
+
+def test_severity_highlight_names_the_indicators_that_worsened_most():
+    # Sinjar's returnees in high severity rose (R1 -> R2) and its safety and social cohesion scale worsened (+2.0);
+    # indicator 10 worsened most (+12 pp), then 12 (+8 pp); 7 improved a lot (-20 pp) and 3 barely moved (+0.5 pp)
+    tables = _with_indicator_means({"indicator_10": 0.12, "indicator_12": 0.08, "indicator_07": -0.20,
+                                    "indicator_03": 0.005})
+    settings = {**SETTINGS, "return_index": {**SETTINGS["return_index"], "indicators": INDICATOR_NAMES}}
+    assert _severity_bullet(tables, settings) == (
+        SINJAR_RISE + "driven by fear of ISIL attacks (+12 pp in the returnee-weighted share of the condition not met) "
+        "and multiple security actors (+8 pp)."
+    )
+
+
+def test_severity_highlight_falls_back_to_the_indicator_column_without_a_name():
+    # only indicator 10 moved by at least 1 pp; settings name no indicator
+    tables = _with_indicator_means({"indicator_10": 0.12, "indicator_03": 0.005})
+    assert _severity_bullet(tables, SETTINGS) == (
+        SINJAR_RISE + "driven by indicator_10 (+12 pp in the returnee-weighted share of the condition not met)."
+    )
+
+
+@pytest.mark.parametrize("moves", [{}, {"indicator_07": -0.20, "indicator_03": 0.009}], ids=["none", "improved"])
+def test_severity_highlight_names_the_scale_when_no_indicator_worsened(moves):
+    tables = _with_indicator_means(moves)
+    settings = {**SETTINGS, "return_index": {**SETTINGS["return_index"], "indicators": INDICATOR_NAMES}}
+    assert _severity_bullet(tables, settings) == (
+        SINJAR_RISE + "driven by the safety and social cohesion scale (+2.0 points)."
+    )
+
+
+def test_severity_driver_of_a_fall_names_the_indicator_that_improved_most():
+    district = pd.Series({
+        "returnee_individuals": 20000, "returnee_individuals_previous": 20000,
+        "locations_high": 2, "locations_high_previous": 3,
+        "mean_scale1_score": 50.0, "mean_scale1_score_previous": 50.0,
+        "mean_scale2_score": 60.0, "mean_scale2_score_previous": 64.0,
+        **{f"mean_indicator_{n:02d}": 0.4 for n in range(1, 17)},
+        **{f"mean_indicator_{n:02d}_previous": 0.4 for n in range(1, 17)},
+    })
+    district["mean_indicator_07_previous"] = 0.65  # 0.65 -> 0.40: 25 pp fewer with the condition not met
+    district["mean_indicator_10_previous"] = 0.30  # worsened: not a driver of a fall
+    params = DisclosureParameters.from_settings(SETTINGS)
+    assert _severity_driver(district, "fell", params, INDICATOR_NAMES) == (
+        "driven by residential destruction (−25 pp in the returnee-weighted share of the condition not met)"
+    )
+    # without indicator means (an older warehouse table) the scale is named
+    older = district.drop([c for c in district.index if "indicator" in c])
+    assert _severity_driver(older, "fell", params, INDICATOR_NAMES) == (
+        "driven by the safety and social cohesion scale (−4.0 points)"
+    )
 
 
 def test_brief_pdf_has_headings_areas_and_page_footer(pdf):

@@ -67,3 +67,14 @@ def test_reading_named_columns_only(engine: sa.Engine) -> None:
     assert list(narrow.columns) == ["area_id", "hotspot"] and narrow["area_id"].tolist()[0] == "IQG15Q03"
     with pytest.raises(WarehouseError, match="no column"):
         read_table(engine, "area_severity", columns=["nope"])
+
+
+def test_a_partitioned_table_gains_new_columns_and_keeps_earlier_rounds(engine: sa.Engine) -> None:
+    write_table(engine, "area_severity", _frame("R138", 2), "round_id", ["R138"])
+    wider = _frame("R139", 2).assign(mean_indicator_01=[0.25, 0.5])
+    write_table(engine, "area_severity", wider, "round_id", ["R139"])
+    table = read_table(engine, "area_severity", "round_id")
+    assert table.groupby("round_id").size().to_dict() == {"R138": 2, "R139": 2}
+    assert table["mean_indicator_01"].isna().tolist() == [True, True, False, False]
+    with pytest.raises(WarehouseError, match="no longer writes"):
+        write_table(engine, "area_severity", _frame("R139", 1).drop(columns="share"), "round_id", ["R139"])

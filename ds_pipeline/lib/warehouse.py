@@ -43,6 +43,18 @@ def _existing_columns(conn: sa.Connection, table: str) -> list[str] | None:
     return [c["name"] for c in inspector.get_columns(table)]
 
 
+def _add_columns(conn: sa.Connection, table: str, new: pd.DataFrame) -> None:
+    """Add the new columns of a partitioned table (a metric gained columns); earlier partitions hold NULL in them
+    until they are re-run."""
+    probe = f"{table}__new_columns"
+    new.head(0).to_sql(probe, conn, index=False)
+    types = sa.Table(probe, sa.MetaData(), autoload_with=conn).c
+    for column in new.columns:
+        sql_type = types[column].type.compile(dialect=conn.dialect)
+        conn.execute(sa.text(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {sql_type}'))
+    conn.execute(sa.text(f'DROP TABLE "{probe}"'))
+
+
 def write_table(
     engine: sa.Engine,
     table: str,
@@ -64,12 +76,14 @@ def write_table(
             if wrong:
                 raise WarehouseError(f"table {table}: rows of partitions {wrong} written as {partition_keys}")
             if existing is not None and sorted(existing) != sorted(data.columns):
-                added = sorted(set(data.columns) - set(existing))
+                added = [c for c in data.columns if c not in existing]
                 removed = sorted(set(existing) - set(data.columns))
-                raise WarehouseError(
-                    f"table {table} has other columns than this asset now writes (new {added}, gone {removed}); "
-                    "drop the table and re-run every partition"
-                )
+                if removed:
+                    raise WarehouseError(
+                        f"table {table} has columns this asset no longer writes ({removed}); "
+                        "drop the table and re-run every partition"
+                    )
+                _add_columns(conn, table, data[added])
             if existing is not None:
                 target = sa.Table(table, sa.MetaData(), autoload_with=conn)
                 conn.execute(sa.delete(target).where(target.c[partition_column].in_(list(partition_keys))))

@@ -9,6 +9,7 @@ from ds_pipeline.lib.metrics.criteria import criteria_progress, iris_composite
 from ds_pipeline.lib.metrics.displacement import displacement_by_area as displacement_by_area_table
 from ds_pipeline.lib.metrics.poa import poa_status
 from ds_pipeline.lib.metrics.services import service_coverage as service_coverage_table
+from ds_pipeline.lib.metrics.severity import MEAN_INDICATOR_COLUMNS
 from ds_pipeline.lib.metrics.severity import area_severity as area_severity_table
 
 
@@ -29,7 +30,7 @@ def area_severity(sources: SourcesFolder, return_index_conformed: pd.DataFrame) 
 
 @dg.asset_check(asset=area_severity, blocking=True, description="shares in 0..1, scores in 0..100, counts add up")
 def area_severity_in_range(area_severity: pd.DataFrame) -> dg.AssetCheckResult:
-    share = area_severity["returnees_in_high_severity_share"].dropna()
+    share = area_severity[["returnees_in_high_severity_share", *MEAN_INDICATOR_COLUMNS]].stack().dropna()
     scores = area_severity[["mean_overall_score", "mean_scale1_score", "mean_scale2_score"]].stack().dropna()
     by_category = area_severity[["returnees_low", "returnees_medium", "returnees_high"]].sum(axis=1)
     problems = {

@@ -16,6 +16,9 @@ from ds_pipeline.lib.metrics import (
 
 SEVERITY_LEVELS: tuple[str, ...] = ("governorate", "district", "subdistrict", "poa_area")
 SCORE_COLUMNS: tuple[str, ...] = ("overall_score", "scale1_score", "scale2_score")
+# The Return Index's 16 indicators: 0 (condition met) .. 1 (not met) per location.
+INDICATOR_COLUMNS: tuple[str, ...] = tuple(f"indicator_{i:02d}" for i in range(1, 17))
+MEAN_INDICATOR_COLUMNS: tuple[str, ...] = tuple(f"mean_{indicator}" for indicator in INDICATOR_COLUMNS)
 
 AREA_SEVERITY_COLUMNS: dict[str, str] = {
     "round_id": "str",
@@ -38,6 +41,7 @@ AREA_SEVERITY_COLUMNS: dict[str, str] = {
     "scale2_severity": "str",
     "hotspot": "bool",
     "locations_high": "int",
+    **{mean: "float" for mean in MEAN_INDICATOR_COLUMNS},
 }
 AREA_SEVERITY_KEYS = ("round_id", "area_level", "area_id")
 
@@ -72,6 +76,10 @@ def area_severity(
     not used); its returnees count towards returnees_low / _medium / _high. Mean scores are weighted by the
     location's returnee individuals; the area's categories are those of its mean scores. Hotspot: high on
     either scale, or medium on either scale with at least ``hotspot_min_returnees`` returnees.
+
+    ``mean_indicator_01`` .. ``mean_indicator_16`` are the returnee-weighted means of the 16 indicators (0..1:
+    the returnee-weighted share of the condition not being met), over the locations where the indicator is
+    known; NaN where no location with returnees has it (or the input has no such column).
     """
     if return_index.empty:
         return empty_table(AREA_SEVERITY_COLUMNS)
@@ -86,11 +94,14 @@ def area_severity(
     for name in ("low", "medium", "high"):
         locations[f"returnees_{name}"] = locations["returnee_individuals"].where(category == name, 0)
     locations["locations_high"] = (category == "high").astype("int64")
-    for score in SCORE_COLUMNS:
-        known = return_index[score].notna()
-        weights = locations["returnee_individuals"].where(known, 0)
+    for score in (*SCORE_COLUMNS, *INDICATOR_COLUMNS):
+        if score in return_index.columns:
+            values = pd.to_numeric(return_index[score], errors="coerce").astype("float64")
+        else:
+            values = pd.Series(np.nan, index=return_index.index, dtype="float64")
+        weights = locations["returnee_individuals"].where(values.notna(), 0)
         locations[f"{score}_weight"] = weights
-        locations[f"{score}_weighted"] = (return_index[score].fillna(0.0) * weights).astype("float64")
+        locations[f"{score}_weighted"] = (values.fillna(0.0) * weights).astype("float64")
     for column in (
         "admin1_pcode",
         "admin1_name_en",
@@ -109,7 +120,7 @@ def area_severity(
         "returnees_medium",
         "returnees_high",
         "locations_high",
-        *(f"{score}_{part}" for score in SCORE_COLUMNS for part in ("weight", "weighted")),
+        *(f"{score}_{part}" for score in (*SCORE_COLUMNS, *INDICATOR_COLUMNS) for part in ("weight", "weighted")),
     ]
     expanded = expand_to_area_levels(locations, SEVERITY_LEVELS, ["round_id", "location_id", *sums])
     keys = ["round_id", "area_level", "area_id"]
@@ -124,6 +135,8 @@ def area_severity(
         SCORE_COLUMNS, ("mean_overall_score", "mean_scale1_score", "mean_scale2_score"), strict=True
     ):
         table[mean] = safe_divide(table[f"{score}_weighted"], table[f"{score}_weight"])
+    for indicator, mean in zip(INDICATOR_COLUMNS, MEAN_INDICATOR_COLUMNS, strict=True):
+        table[mean] = safe_divide(table[f"{indicator}_weighted"], table[f"{indicator}_weight"])
     table["severity"] = categorise_severity(table["mean_overall_score"], medium_from, high_from)
     table["scale1_severity"] = categorise_severity(table["mean_scale1_score"], medium_from, high_from)
     table["scale2_severity"] = categorise_severity(table["mean_scale2_score"], medium_from, high_from)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ds_pipeline.lib.canonical import IASC_CRITERIA
+from ds_pipeline.lib.metrics.severity import MEAN_INDICATOR_COLUMNS
 from ds_pipeline.lib.products.disclosure import (
     SUPPRESSED_FLAG_COLUMN,
     DisclosureParameters,
@@ -62,6 +63,8 @@ DEFAULT_LICENCE = {
 }
 DEFAULT_GAP_THRESHOLD = -0.10
 SCALE_DRIVER_MIN_POINTS = 0.5  # a Return Index scale moving less than this is not named as the driver
+INDICATOR_DRIVER_MIN_PP = 1.0  # an indicator mean moving less than this (percentage points) is not named either
+INDICATOR_DRIVERS_NAMED = 2  # at most this many indicators are named as drivers
 KIND_ORDER = ("displacement", "return_index", "household_survey", "poa_submission", "service_mapping", "gazetteer")
 
 
@@ -350,7 +353,8 @@ def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict
             rounds,
             ["area_level", "area_id"],
             ["returnees_high", "returnee_individuals", "returnees_in_high_severity_share", "mean_overall_score",
-             "mean_scale1_score", "mean_scale2_score", "locations_high"],
+             "mean_scale1_score", "mean_scale2_score", "locations_high",
+             *(c for c in MEAN_INDICATOR_COLUMNS if c in severity.columns)],
         )
         part.severity_round = rounds[-1]
     else:
@@ -1207,7 +1211,7 @@ def _key_figure_table(figures: list[KeyFigure], params: DisclosureParameters) ->
 
 
 def _highlights(edition_tables: dict[str, PublicationTable], part: AsOfSlice, params: DisclosureParameters,
-                figures: dict[str, KeyFigure]) -> list[str]:
+                figures: dict[str, KeyFigure], indicator_names: dict[str, str]) -> list[str]:
     bullets: list[str] = []
     names = _area_names(edition_tables)
 
@@ -1226,12 +1230,13 @@ def _highlights(edition_tables: dict[str, PublicationTable], part: AsOfSlice, pa
             source = raw_districts.loc[pick["area_id"]]
             direction = "rose" if pick["returnees_in_high_severity_change"] > 0 else "fell"
             value = pick["returnees_high"]
+            driver = _severity_driver(source, direction, params, indicator_names)
             bullets.append(
                 f"{pick['area_name']} ({names.get(pick['admin1_pcode'], pick['admin1_pcode'])}): returnees living in "
                 f"high-severity locations {direction} by "
                 f"{format_people(abs(float(pick['returnees_in_high_severity_change'])), params)} to "
                 f"{format_people(value, params) if not pd.isna(value) else 'a suppressed number'} between "
-                f"{pick['previous_round_id']} and {pick['round_id']}; {_severity_driver(source, direction, params)}."
+                f"{pick['previous_round_id']} and {pick['round_id']}; {driver}."
             )
         elif not districts.dropna(subset=["returnees_high"]).empty:
             top = districts.dropna(subset=["returnees_high"]).sort_values(
@@ -1321,13 +1326,39 @@ def _highlights(edition_tables: dict[str, PublicationTable], part: AsOfSlice, pa
     return bullets[:5]
 
 
-def _severity_driver(source: pd.Series, direction: str, params: DisclosureParameters) -> str:
-    """What moved a district's returnees in high severity: a Return Index scale, the number of locations in
-    high severity, or the number of returnees living in them."""
+def _indicator_moves(source: pd.Series, worsening: int, indicator_names: dict[str, str]) -> list[tuple[str, float]]:
+    """The indicators whose returnee-weighted mean moved most in the direction of the change (name, move in
+    percentage points), largest move first; none moving by at least INDICATOR_DRIVER_MIN_PP gives []."""
+    moves: dict[str, float] = {}
+    for column in MEAN_INDICATOR_COLUMNS:
+        if column not in source.index or f"{column}_previous" not in source.index:
+            continue
+        now, before = source[column], source[f"{column}_previous"]
+        if pd.isna(now) or pd.isna(before):
+            continue
+        move = 100.0 * (float(now) - float(before))
+        if worsening * move >= INDICATOR_DRIVER_MIN_PP:
+            moves[column] = move
+    ranked = sorted(moves, key=lambda c: (-worsening * moves[c], c))[:INDICATOR_DRIVERS_NAMED]
+    indicators = [c.removeprefix("mean_") for c in ranked]
+    return [(str(indicator_names.get(i, i)), moves[f"mean_{i}"]) for i in indicators]
+
+
+def _severity_driver(source: pd.Series, direction: str, params: DisclosureParameters,
+                     indicator_names: dict[str, str]) -> str:
+    """What moved a district's returnees in high severity: the Return Index indicators (or, without indicator
+    means, the scale) that worsened or improved most, the number of locations in high severity, or the number
+    of returnees living in them."""
     worsening = 1 if direction == "rose" else -1
     scale_changes = {c: float(source[c] - source[f"{c}_previous"]) for c in SCALE_LABELS}
     scale = max(sorted(scale_changes), key=lambda c: worsening * scale_changes[c])
     if worsening * scale_changes[scale] >= SCALE_DRIVER_MIN_POINTS:
+        drivers = _indicator_moves(source, worsening, indicator_names)
+        if drivers:
+            moves = [f"{move:+.0f} pp".replace("-", "−") for _, move in drivers]
+            named = [f"{drivers[0][0]} ({moves[0]} in the returnee-weighted share of the condition not met)"]
+            named += [f"{name} ({move})" for (name, _), move in zip(drivers[1:], moves[1:], strict=True)]
+            return "driven by " + " and ".join(named)
         change = f"{scale_changes[scale]:+.1f}".replace("-", "−")
         return f"driven by the {SCALE_LABELS[scale]} scale ({change} points)"
     locations = source["locations_high"] - source["locations_high_previous"]
@@ -1399,7 +1430,8 @@ def build_edition(tables: dict[str, pd.DataFrame], week: str, settings: dict[str
         *_source_tables(current),
     ]
     tables_by_name = {table.name: table for table in publication}
-    highlights = _highlights(tables_by_name, current, params, {f.figure: f for f in figures})
+    indicator_names = (settings.get("return_index", {}) or {}).get("indicators", {}) or {}
+    highlights = _highlights(tables_by_name, current, params, {f.figure: f for f in figures}, indicator_names)
     return Edition(
         week=week,
         as_of=as_of,
