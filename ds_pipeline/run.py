@@ -44,6 +44,7 @@ class RunSummary:
     stages: list[tuple[str, float]] = field(default_factory=list)
     inventory: pd.DataFrame | None = None
     products: list[Path] = field(default_factory=list)
+    feedback: list[Path] = field(default_factory=list)
     seconds: float = 0.0
 
     def render(self) -> str:
@@ -67,6 +68,8 @@ class RunSummary:
             )
         lines.append("  published:")
         lines += [f"    {p}" for p in self.products] or ["    nothing"]
+        if self.feedback:
+            lines.append(f"  submission feedback: {len(self.feedback)} reports in {self.feedback[0].parent}")
         lines.append(f"  wall time: {self.seconds:.1f} s")
         return "\n".join(lines)
 
@@ -185,5 +188,6 @@ def run_pipeline(
             scratch.cleanup()
     edition_dir = publish_dir / week
     summary.products = sorted(p for p in edition_dir.glob("*") if p.is_file()) if edition_dir.is_dir() else []
+    summary.feedback = sorted((publish_dir / "feedback").glob("*.txt"))
     summary.seconds = time.perf_counter() - started
     return summary

@@ -109,3 +109,14 @@ def test_check_command_reports_rejected_rows_of_a_file(demo: dict, capsys: pytes
     assert cli_main(["check", str(path), "--sources", str(demo["sources"])]) == 1
     out = capsys.readouterr().out
     assert f"row {planted['source_row']}" in out and planted["source_file"] in out
+
+
+def test_each_file_with_rejected_rows_gets_a_feedback_report(demo: dict) -> None:
+    planted = pd.DataFrame(demo["manifest"]["planted"])
+    reports = {p.name: p.read_text(encoding="utf-8") for p in demo["summary"].feedback}
+    assert len(reports) == planted["source_file"].nunique()
+    missing_status = planted[planted["problem"] == "missing column"].iloc[0]
+    name = missing_status["source_file"].removeprefix("files/").replace("/", "__") + ".txt"
+    report = reports[name]
+    assert f"row {missing_status['source_row']}, column 'Status'" in report and "sheet Actions" in report
+    assert "Key informant" not in "".join(reports.values())

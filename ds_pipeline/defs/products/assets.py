@@ -10,6 +10,7 @@ from ds_pipeline.defs.resources import PublishFolder, SourcesFolder
 from ds_pipeline.lib.products.brief import render_brief_html, render_brief_pdf
 from ds_pipeline.lib.products.edition import Edition, build_edition, week_of
 from ds_pipeline.lib.products.pack import build_pack
+from ds_pipeline.lib.products.submission_feedback import feedback_reports
 from ds_pipeline.lib.products.verify import missing_sections, pdf_page_count
 
 ALL_ROUNDS = dg.AllPartitionMapping()
@@ -84,3 +85,23 @@ def rwg_pack(
     path.write_bytes(pack)
     context.log.info(f"pack written: {path} ({len(pack):,} bytes)")
     return dg.MaterializeResult(metadata={"zip": dg.MetadataValue.path(str(path)), "zip_bytes": len(pack)})
+
+
+@dg.asset(group_name="products", kinds={"text"},
+          description="A readable report per received file with rejected rows: sheet, row, column and why.")
+def submission_feedback(
+    context: dg.AssetExecutionContext,
+    sources: SourcesFolder,
+    publish: PublishFolder,
+    source_inventory: pd.DataFrame,
+    quarantine_log: pd.DataFrame,
+) -> dg.MaterializeResult:
+    folder = publish.root / "feedback"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.txt"):  # reports are derived: a file fixed since the last run loses its report
+        stale.unlink()
+    reports = feedback_reports(source_inventory, quarantine_log, sources.registry())
+    for name, text in reports.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    context.log.info(f"{len(reports)} feedback reports in {folder}")
+    return dg.MaterializeResult(metadata={"reports": len(reports), "folder": dg.MetadataValue.path(str(folder))})
