@@ -115,8 +115,10 @@ def test_each_file_with_rejected_rows_gets_a_feedback_report(demo: dict) -> None
     planted = pd.DataFrame(demo["manifest"]["planted"])
     reports = {p.name: p.read_text(encoding="utf-8") for p in demo["summary"].feedback}
     assert len(reports) == planted["source_file"].nunique()
-    missing_status = planted[planted["problem"] == "missing column"].iloc[0]
-    name = missing_status["source_file"].removeprefix("files/").replace("/", "__") + ".txt"
-    report = reports[name]
-    assert f"row {missing_status['source_row']}, column 'Status'" in report and "sheet Actions" in report
+    missing_status = planted[planted["problem"] == "missing column"]
+    source_file = missing_status["source_file"].iloc[0]
+    rows = missing_status.loc[missing_status["source_file"] == source_file, "source_row"].astype(int)
+    assert rows.max() - rows.min() + 1 == len(rows)  # the whole file: one contiguous block of rows
+    report = reports[source_file.removeprefix("files/").replace("/", "__") + ".txt"]
+    assert f"sheet Actions, rows {rows.min()}-{rows.max()}, column 'Status': missing column 'Status'" in report
     assert "Key informant" not in "".join(reports.values())

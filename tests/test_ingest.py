@@ -208,3 +208,19 @@ def test_registry_errors_name_the_file(tmp_path: Path) -> None:
 
 def test_normalised_names() -> None:
     assert normalise_name("Al-Ba'aj") == normalise_name("al baaj") == "baaj"
+
+
+def test_check_report_names_each_bad_row_and_groups_a_problem_shared_by_many(sources: Path) -> None:
+    from ds_pipeline.lib.feedback import FileCheck
+
+    registry = load_registry(sources)
+    entry_of = {e.source_id: e for e in registry}
+    raw = read_kind(sources, registry, "displacement", "R138")
+    _, rejected = validate_raw(raw, "displacement", entry_of)
+    text = FileCheck(entry_of["dtm_idp"], "files/idp_R138.csv", 6, 3, rejected).render()
+    assert "rows read 6, accepted 3, rejected 3" in text
+    assert "row 4, column 'Families': expected a whole number, got 'abc'" in text
+    shared = pd.concat([rejected.iloc[[0]]] * 3, ignore_index=True)
+    shared["source_row"] = ["8", "9", "11"]
+    grouped = FileCheck(entry_of["dtm_idp"], "files/idp_R138.csv", 3, 0, shared).render()
+    assert "rows 8-9, 11, column 'Families': expected a whole number, got 'abc'" in grouped

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -23,15 +24,38 @@ class FileCheck:
     quarantine: pd.DataFrame
 
     def render(self) -> str:
+        """Counts, then one line per rejected row; a problem shared by three or more rows is one line."""
         lines = [
             f"{self.relative_path}: source {self.source.source_id} ({self.source.kind}, {self.source.format})",
             f"  rows read {self.rows_read}, accepted {self.rows_accepted}, rejected {len(self.quarantine)}",
         ]
-        for row in self.quarantine.itertuples():
-            lines.append(f"  - {row.reason}")
+        messages = self.quarantine["reason"].str.split(": ", n=1).str[-1] if not self.quarantine.empty else []
+        shared = pd.Series(list(messages), dtype=object).value_counts()
+        said: set[str] = set()
+        for row, message in zip(self.quarantine.itertuples(), messages, strict=True):
+            if shared[message] < 3:
+                lines.append(f"  - {row.reason}")
+            elif message not in said:
+                said.add(message)
+                rows = self.quarantine.loc[self.quarantine["reason"].str.endswith(": " + message), "source_row"]
+                where = f"sheet {row.sheet}, " if row.sheet else ""
+                column = f", column '{row.column}'" if row.column else ""
+                lines.append(f"  - {where}rows {_row_ranges(rows)}{column}: {message}")
         if self.quarantine.empty:
             lines.append("  no problems found: the file can be dropped")
         return "\n".join(lines)
+
+
+def _row_ranges(rows: pd.Series) -> str:
+    """'5-14, 17' for rows 5 to 14 and 17."""
+    numbers = sorted({int(r) for r in rows if str(r).isdigit()})
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) or "(no row numbers)"
 
 
 def find_source(sources_dir: Path, registry: list[SourceEntry], path: Path) -> tuple[SourceEntry, SourceFile]:
@@ -45,20 +69,21 @@ def find_source(sources_dir: Path, registry: list[SourceEntry], path: Path) -> t
     raise LookupError(f"{relative} matches no registered source ({patterns})")
 
 
-def check_file(sources_dir: Path, path: Path) -> FileCheck:
-    """Read, validate and conform one file exactly as the pipeline does; nothing is written."""
-    registry = load_registry(sources_dir)
-    settings = load_settings(sources_dir)
+def validate_and_conform(
+    sources_dir: Path, registry: list[SourceEntry], settings: dict[str, Any], kind: str, raw: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate and conform raw rows of one kind as the pipeline does: (conformed rows, quarantine rows).
+
+    The quarantine holds the rows rejected at either stage, sorted by file and row.
+    """
     entry_of = {e.source_id: e for e in registry}
-    entry, source_file = find_source(sources_dir, registry, path)
-    indicators = list(settings["survey"]["indicators"]) if entry.kind == "household_survey" else []
-    raw = read_source_file(sources_dir, entry, source_file)
-    validated, rejected_validation = validate_raw(raw, entry.kind, entry_of, indicators)
+    indicators = list(settings["survey"]["indicators"]) if kind == "household_survey" else []
+    validated, rejected_validation = validate_raw(raw, kind, entry_of, indicators)
     gazetteer_raw = read_kind(sources_dir, registry, "gazetteer")
     gazetteer_units, _ = validate_raw(gazetteer_raw, "gazetteer", entry_of)
     conformed, rejected_conforming = conform(
         validated,
-        entry.kind,
+        kind,
         Gazetteer(gazetteer_units),
         poa_area_of_pcode(settings),
         [a["name"] for a in settings["poa_areas"]],
@@ -66,5 +91,15 @@ def check_file(sources_dir: Path, path: Path) -> FileCheck:
     )
     quarantine = pd.concat([rejected_validation, rejected_conforming], ignore_index=True)
     quarantine = quarantine.assign(_row=pd.to_numeric(quarantine["source_row"], errors="coerce"))
-    quarantine = quarantine.sort_values("_row", kind="stable").drop(columns="_row").reset_index(drop=True)
+    quarantine = quarantine.sort_values(["source_file", "_row"], kind="stable").drop(columns="_row")
+    return conformed, quarantine.reset_index(drop=True)
+
+
+def check_file(sources_dir: Path, path: Path) -> FileCheck:
+    """Read, validate and conform one file exactly as the pipeline does; nothing is written."""
+    registry = load_registry(sources_dir)
+    settings = load_settings(sources_dir)
+    entry, source_file = find_source(sources_dir, registry, path)
+    raw = read_source_file(sources_dir, entry, source_file)
+    conformed, quarantine = validate_and_conform(sources_dir, registry, settings, entry.kind, raw)
     return FileCheck(entry, source_file.relative_path, len(raw), len(conformed), quarantine)

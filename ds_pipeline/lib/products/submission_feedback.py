@@ -41,8 +41,9 @@ def feedback_reports(
         ordered = rejected.assign(_row=pd.to_numeric(rejected["source_row"], errors="coerce"))
         ordered = ordered.sort_values(["_row", "stage"], kind="stable").drop(columns="_row")
         check = FileCheck(entry, source_file, int(info["rows_read"]), int(info["rows_accepted"]), ordered)
+        provider = f" ({entry.provider})" if entry.provider else ""
         header = [
-            f"Submission feedback: {entry.title} ({entry.provider})".rstrip(" ()"),
+            f"Submission feedback: {entry.title}{provider}",
             f"File: {source_file} (SHA-256 {info['file_sha256'][:12]}...)",
             "",
         ]
