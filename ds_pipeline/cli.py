@@ -1,4 +1,4 @@
-"""The `ds-pipeline` command: generate demo sources, run and publish, check a file before dropping it."""
+"""The `ds-pipeline` command: generate demo sources, run and publish, check a file before dropping it, POA template."""
 
 from __future__ import annotations
 
@@ -20,6 +20,16 @@ def iso_week(text: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a week of that year") from exc
     return f"{match.group(1)}-W{match.group(2)}"
+
+
+def report_month(text: str) -> str:
+    """argparse type: a reporting month written YYYY-MM (2026-11)."""
+    import re
+
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise argparse.ArgumentTypeError(f"expected a reporting month like 2026-11, got {text!r}")
+    return text.strip()
 
 
 def _generate_demo(args: argparse.Namespace) -> int:
@@ -74,6 +84,39 @@ def _check(args: argparse.Namespace) -> int:
     return worst
 
 
+def _poa_template(args: argparse.Namespace) -> int:
+    from ds_pipeline.lib.poa_template import (
+        configured_area,
+        poa_registry_entry,
+        previous_report,
+        submission_deadline,
+        write_poa_template,
+    )
+    from ds_pipeline.lib.registry import load_registry
+    from ds_pipeline.lib.settings import load_settings
+
+    sources = Path(args.sources)
+    try:
+        entry = poa_registry_entry(load_registry(sources))
+        settings = load_settings(sources)
+        area = configured_area(settings, args.area)
+        actions = previous_report(sources, area, args.month)
+        write_poa_template(
+            Path(args.out), area=area, month=args.month, registry_entry=entry, settings=settings, actions=actions
+        )
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    deadline = submission_deadline(args.month, settings)
+    print(f"{args.out}: POA template for {area}, {args.month} (due {deadline.isoformat()})")
+    if actions.empty:
+        print(f"  no earlier report of {area} in {sources}: the Actions sheet is left blank")
+    else:
+        month = actions["report_month"].iloc[0]
+        print(f"  {len(actions)} actions carried over from the {month} report")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ds-pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +143,17 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("files", nargs="+", help="files inside the sources folder")
     check.add_argument("--sources", default="sources/demo", help="sources folder whose registry covers the files")
     check.set_defaults(handler=_check)
+
+    template = commands.add_parser(
+        "poa-template", help="write the POA progress template of one area and month, pre-filled from its last report"
+    )
+    template.add_argument("--area", required=True, help="a POA area configured in the sources folder's settings.yaml")
+    template.add_argument("--month", required=True, type=report_month, help="reporting month, YYYY-MM")
+    template.add_argument("--out", required=True, help="workbook to write (.xlsx)")
+    template.add_argument(
+        "--sources", default="sources/demo", help="sources folder: its registry, settings and earlier POA workbooks"
+    )
+    template.set_defaults(handler=_poa_template)
 
     args = parser.parse_args(argv)
     if getattr(args, "database", None) is None and args.command == "publish":

@@ -13,10 +13,13 @@ from typing import Any
 
 from ds_pipeline.lib.demo.displacement import build_displacement, demo_rounds
 from ds_pipeline.lib.demo.geography import GAZETTEER_HEADER, gazetteer_rows, load_geography
+from ds_pipeline.lib.demo.poa import SOURCE_ID as POA_SOURCE
 from ds_pipeline.lib.demo.poa import build_poa, write_poa_workbook
 from ds_pipeline.lib.demo.services import build_service_mapping, hxl_tags
 from ds_pipeline.lib.demo.survey import build_survey
 from ds_pipeline.lib.demo.tables import DemoFile, write_csv
+from ds_pipeline.lib.registry import load_registry
+from ds_pipeline.lib.settings import load_settings
 
 DEFAULT_SEED = 20261122
 MANIFEST_NAME = "demo_manifest.json"
@@ -40,6 +43,10 @@ def generate_demo_sources(
     if rounds < 1:
         raise ValueError(f"rounds must be 1 or more, got {rounds}")
     folder = Path(folder)
+    entry_of = {entry.source_id: entry for entry in load_registry(folder)}
+    if POA_SOURCE not in entry_of:
+        raise ValueError(f"registry/{POA_SOURCE}.yaml is missing in {folder}: the POA workbooks follow its layout")
+    settings = load_settings(folder)
     files_dir = folder / "files"
     for name in GENERATED_FOLDERS:
         shutil.rmtree(files_dir / name, ignore_errors=True)
@@ -60,7 +67,7 @@ def generate_demo_sources(
         write_csv(folder, demo_file)
     write_csv(folder, service_mapping, bom=True, tag_row=hxl_tags())
     for demo_file in poa_files:
-        write_poa_workbook(folder, demo_file)
+        write_poa_workbook(folder, demo_file, entry_of[POA_SOURCE], settings)
 
     all_files = [*csv_files, service_mapping, *poa_files]
     sources: dict[str, dict[str, Any]] = {}

@@ -1,10 +1,11 @@
 """Demo Plan-of-Action progress workbooks: one XLSX per POA area and month, May to October 2026.
 
-Each workbook follows the template the project publishes: a README sheet, then an Actions sheet with a three-row
-title block and the header on row 4. Every area has 8-15 actions across the IASC criteria; progress advances from
-month to month, some actions are delayed and some pass their due date before they are completed (overdue). Balad
-submits late in two months. Two files are bad on purpose: the Ramadi workbook of July 2026 has no Status column,
-and a Tal Afar workbook arrives although Tal Afar is not a configured POA area.
+Each workbook is written with the layout of the template the project publishes (`ds_pipeline.lib.poa_template`):
+a README sheet, then an Actions sheet with a three-row title block and the header on row 4. Every area has 8-15
+actions across the IASC criteria; progress advances from month to month, some actions are delayed and some pass
+their due date before they are completed (overdue). Balad submits late in two months. Two files are bad on purpose:
+the Ramadi workbook of July 2026 has no Status column, and a Tal Afar workbook arrives although Tal Afar is not a
+configured POA area.
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ds_pipeline.lib import poa_template
 from ds_pipeline.lib.demo.people import person_name, phone_number
 from ds_pipeline.lib.demo.tables import (
     STAGE_CONFORMED,
     STAGE_VALIDATED,
+    WORKBOOK_AUTHOR,
+    WORKBOOK_CREATED,
     DemoFile,
     add_months,
     month_end,
-    new_workbook,
     seeded_random,
-    write_sheet_rows,
 )
+from ds_pipeline.lib.registry import SourceEntry
 
 SOURCE_ID = "poa_workbooks"
 SHEET = "Actions"
@@ -36,12 +39,6 @@ HEADER = [
     "Target", "Achieved", "Status", "Due date", "Submitted on", "Barriers", "Focal point name", "Focal point phone",
 ]
 PERSONAL_COLUMNS = ("Focal point name", "Focal point phone")
-
-CRITERIA_NAMES = {
-    1: "Safety, security and freedom of movement", 2: "Adequate standard of living", 3: "Livelihoods and employment",
-    4: "Housing, land and property", 5: "Documentation", 6: "Family reunification",
-    7: "Participation in public affairs", 8: "Access to effective remedies and justice",
-}
 
 
 @dataclass(frozen=True)
@@ -258,39 +255,21 @@ def _plant(rng: random.Random, files: list[DemoFile]) -> None:
             demo_file.plant(row, "Due date", problem, STAGE_VALIDATED)
 
 
-def write_poa_workbook(folder: Path, demo_file: DemoFile) -> None:
-    """Write one workbook: README sheet, then the Actions sheet with its title block and header on row 4."""
-    area = demo_file.rows[0]["Area"]
-    month = demo_file.rows[0]["Reporting month"]
-    workbook = new_workbook(folder / demo_file.relative_path, f"Plan of Action progress - {area} - {month}")
-    bold = workbook.add_format({"bold": True})
-    title = workbook.add_format({"bold": True, "font_size": 14})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-
-    readme = workbook.add_worksheet("README")
-    readme.set_column(0, 0, 110)
-    lines: list[tuple[str, Any]] = [
-        ("Plan of Action - monthly progress report (template v2.1)", title),
-        ("", None),
-        ("One workbook per POA area and month. Fill the Actions sheet: one row per action of the area's plan.", None),
-        ("Send the workbook to the DSTWG secretariat by the 10th of the following month.", None),
-        ("Status: one of not_started, on_track, delayed, completed.", None),
-        ("Dates: YYYY-MM-DD. Target and Achieved: numbers in the unit named in the action.", None),
-        ("Focal point name and phone are for the secretariat only and are never published.", None),
-        ("", None),
-        ("IASC criteria", bold),
-        *[(f"{number} - {name}", None) for number, name in CRITERIA_NAMES.items()],
-    ]
-    for row_index, (text, cell_format) in enumerate(lines):
-        if text:
-            readme.write_string(row_index, 0, text, cell_format)
-
-    sheet = workbook.add_worksheet(SHEET)
-    sheet.write_string(0, 0, "Plan of Action - monthly progress report", title)
-    sheet.write_string(1, 0, f"Area: {area}    Reporting month: {month}")
-    sheet.write_string(2, 0, "One row per action. Status codes: not_started, on_track, delayed, completed.")
-    widths = {"Action": 60, "Partner organisations": 24, "Barriers": 40, "Focal point name": 22}
-    for column, name in enumerate(demo_file.header):
-        sheet.set_column(column, column, widths.get(name, 14))
-    write_sheet_rows(sheet, demo_file, date_format, HEADER_ROW - 1)
-    workbook.close()
+def write_poa_workbook(folder: Path, demo_file: DemoFile, entry: SourceEntry, settings: dict[str, Any]) -> None:
+    """Write one workbook with the template's layout, as the registry entry `entry` reads it."""
+    if (entry.sheet, entry.header_row) != (SHEET, HEADER_ROW):
+        raise ValueError(
+            f"registry/{entry.source_id}.yaml reads sheet {entry.sheet!r} with the header on row {entry.header_row}, "
+            f"but the demo writes sheet {SHEET!r} with the header on row {HEADER_ROW}"
+        )
+    poa_template.write_poa_workbook(
+        folder / demo_file.relative_path,
+        area=demo_file.rows[0]["Area"],
+        month=demo_file.rows[0]["Reporting month"],
+        registry_entry=entry,
+        settings=settings,
+        header=demo_file.header,
+        rows=demo_file.rows,
+        author=WORKBOOK_AUTHOR,
+        created=WORKBOOK_CREATED,
+    )

@@ -15,10 +15,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-
-# Workbook creation time written into every demo workbook, so that rebuilt files are byte-identical.
+# Document properties of every demo workbook: a fixed creation time, so that rebuilt files are byte-identical.
 WORKBOOK_CREATED = datetime(2026, 11, 1, 8, 0, 0)
+WORKBOOK_AUTHOR = "DSTWG secretariat (demo data)"
 
 STAGE_VALIDATED = "validated"
 STAGE_CONFORMED = "conformed"
@@ -123,36 +122,3 @@ def _csv_text(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def new_workbook(path: Path, title: str) -> xlsxwriter.Workbook:
-    """An XlsxWriter workbook whose document properties never change between runs."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
-    workbook.set_properties(
-        {"title": title, "author": "DSTWG secretariat (demo data)", "company": "", "created": WORKBOOK_CREATED}
-    )
-    return workbook
-
-
-def write_sheet_rows(
-    worksheet: Any, demo_file: DemoFile, date_format: Any, first_row_index: int
-) -> None:
-    """Write the header and rows of `demo_file` from 0-based row `first_row_index`, typed cell by cell."""
-    for column, name in enumerate(demo_file.header):
-        worksheet.write_string(first_row_index, column, name)
-    for offset, row in enumerate(demo_file.rows, start=1):
-        for column, name in enumerate(demo_file.header):
-            value = row.get(name, "")
-            target = first_row_index + offset
-            if isinstance(value, datetime | date):
-                moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
-                worksheet.write_datetime(target, column, moment, date_format)
-            elif isinstance(value, bool):
-                worksheet.write_string(target, column, str(value))
-            elif isinstance(value, int | float):
-                worksheet.write_number(target, column, value)
-            elif value == "":
-                continue
-            else:
-                worksheet.write_string(target, column, str(value))
