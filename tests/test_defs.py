@@ -72,7 +72,7 @@ def test_schedules_are_off_and_target_the_week_of_their_tick(defs: dg.Definition
     assert monthly.evaluate_tick(context).run_requests[0].partition_key == "2026-11-30"
 
 
-def test_new_round_sensor_adds_each_round_once(defs: dg.Definitions, tmp_path: Path) -> None:
+def test_source_files_sensor_runs_each_new_or_changed_file_once(defs: dg.Definitions, tmp_path: Path) -> None:
     sources = tmp_path / "sources"
     (sources / "registry").mkdir(parents=True)
     (sources / "files").mkdir()
@@ -80,13 +80,37 @@ def test_new_round_sensor_adds_each_round_once(defs: dg.Definitions, tmp_path: P
     (sources / "registry" / "dtm.yaml").write_text(
         "source: dtm\nkind: displacement\nfiles: 'files/idp_R{round}.csv'\nformat: csv\n", encoding="utf-8"
     )
+    (sources / "registry" / "w4.yaml").write_text(
+        "source: w4\nkind: service_mapping\nfiles: files/4w.csv\nformat: csv\n", encoding="utf-8"
+    )
     for number in (138, 139):
-        (sources / "files" / f"idp_R{number}.csv").write_text("Place id\n", encoding="utf-8")
-    sensor = defs.resolve_sensor_def("new_round_files")
+        (sources / "files" / f"idp_R{number}.csv").write_text("Place id\nL1\n", encoding="utf-8")
+    (sources / "files" / "4w.csv").write_text("Org\nNRC\n", encoding="utf-8")
+    sensor = defs.resolve_sensor_def("source_files_sensor")
     with dg.instance_for_test() as instance:
-        result = sensor(dg.build_sensor_context(instance=instance, resources=defs.resources))
-        assert [r.partition_key for r in result.run_requests] == ["R138", "R139"]
-        assert result.dynamic_partitions_requests[0].partition_keys == ["R138", "R139"]
+        def tick(cursor: str | None):
+            return sensor(dg.build_sensor_context(instance=instance, resources=defs.resources, cursor=cursor))
+
+        first = tick(None)
+        assert [(r.job_name, r.partition_key) for r in first.run_requests] == [
+            ("round_job", "R138"), ("round_job", "R139"), ("ingest_job", None)]
+        assert first.dynamic_partitions_requests[0].partition_keys == ["R138", "R139"]
         instance.add_dynamic_partitions("rounds", ["R138", "R139"])
-        again = sensor(dg.build_sensor_context(instance=instance, resources=defs.resources))
-        assert again.run_requests == [] and again.dynamic_partitions_requests == []
+        unchanged = tick(first.cursor)
+        assert unchanged.run_requests == [] and unchanged.dynamic_partitions_requests == []
+        (sources / "files" / "idp_R139.csv").write_text("Place id\nL1\nL2\n", encoding="utf-8")  # re-dropped
+        (sources / "files" / "idp_R140.csv").write_text("Place id\nL1\n", encoding="utf-8")  # new round
+        changed = tick(unchanged.cursor)
+        assert [r.partition_key for r in changed.run_requests] == ["R139", "R140"]
+        assert changed.dynamic_partitions_requests[0].partition_keys == ["R140"]
+        assert changed.run_requests[0].run_key != first.run_requests[1].run_key  # a new file version runs again
+
+
+def test_metrics_over_all_rounds_refresh_after_their_inputs_change(defs: dg.Definitions) -> None:
+    with dg.instance_for_test() as instance:
+        first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        assert first.total_requested == 0
+        instance.report_runless_asset_event(dg.AssetMaterialization("service_mapping_conformed"))
+        after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+        assert after.get_num_requested(dg.AssetKey("service_coverage")) == 1
+        assert after.get_num_requested(dg.AssetKey("criteria_progress")) == 0

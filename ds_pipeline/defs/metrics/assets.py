@@ -12,6 +12,9 @@ from ds_pipeline.lib.metrics.services import service_coverage as service_coverag
 from ds_pipeline.lib.metrics.severity import MEAN_INDICATOR_COLUMNS
 from ds_pipeline.lib.metrics.severity import area_severity as area_severity_table
 
+# Metrics over all rounds refresh by themselves once their inputs change (when automation is on in the UI).
+REFRESH = dg.AutomationCondition.eager()
+
 
 @dg.asset(group_name="metrics", partitions_def=rounds, kinds={"pandas"},
           description="IDPs and returnees by governorate, district and POA area, by shelter type, per round.")
@@ -44,9 +47,9 @@ def area_severity_in_range(area_severity: pd.DataFrame) -> dg.AssetCheckResult:
 @dg.multi_asset(
     group_name="metrics",
     outs={
-        "criteria_progress": dg.AssetOut(kinds={"pandas"}, description=(
+        "criteria_progress": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
             "Per area, displaced group and IASC criterion: value, non-displaced benchmark, gap, share at or above.")),
-        "iris_composite": dg.AssetOut(kinds={"pandas"}, description=(
+        "iris_composite": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
             "Share of displaced households at or above the benchmark on every assessed criterion (IRIS).")),
     },
 )
@@ -61,11 +64,11 @@ def criteria_metrics(sources: SourcesFolder, household_survey_conformed: pd.Data
 @dg.multi_asset(
     group_name="metrics",
     outs={
-        "poa_status_by_criterion": dg.AssetOut(kinds={"pandas"}, description=(
+        "poa_status_by_criterion": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
             "POA actions per area and criterion by status (on track, delayed, overdue, completed), per month.")),
-        "poa_overdue_actions": dg.AssetOut(kinds={"pandas"}, description=(
+        "poa_overdue_actions": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
             "Actions past their due date and not completed, with lead organisation, per month.")),
-        "poa_timeliness": dg.AssetOut(kinds={"pandas"}, description=(
+        "poa_timeliness": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
             "Whether each area's monthly POA report arrived by the deadline.")),
     },
 )
@@ -74,7 +77,7 @@ def poa_metrics(sources: SourcesFolder, poa_submission_conformed: pd.DataFrame):
     return poa_status(poa_submission_conformed, deadline_day=deadline_day)
 
 
-@dg.asset(group_name="metrics", kinds={"pandas"},
+@dg.asset(group_name="metrics", kinds={"pandas"}, automation_condition=REFRESH,
           description="Active organisations and activities per month, district, criterion and sector (4W).")
 def service_coverage(service_mapping_conformed: pd.DataFrame) -> pd.DataFrame:
     return service_coverage_table(service_mapping_conformed)

@@ -29,10 +29,14 @@ _INS = {
     ins=_INS,
     outs={
         "source_inventory": dg.AssetOut(
-            kinds={"pandas"}, description="Per source file: rows read, accepted, quarantined; data as-of."
+            kinds={"pandas"},
+            automation_condition=dg.AutomationCondition.eager(),
+            description="Per source file: rows read, accepted, quarantined; data as-of.",
         ),
         "quarantine_log": dg.AssetOut(
-            kinds={"pandas"}, description="Every quarantined row with file, sheet, row, column and reason."
+            kinds={"pandas"},
+            automation_condition=dg.AutomationCondition.eager(),
+            description="Every quarantined row with file, sheet, row, column and reason.",
         ),
     },
 )

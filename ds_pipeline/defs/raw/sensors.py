@@ -1,37 +1,56 @@
-"""Drop-folder sensor: a new round's files in the sources folder add the round and request its run, once."""
+"""Drop-folder sensor: new or changed files in the sources folder trigger exactly one run of what they feed."""
+
+import json
 
 import dagster as dg
 
-from ds_pipeline.defs.kinds import ROUND_KINDS
+from ds_pipeline.defs.kinds import KINDS, ROUND_KINDS
 from ds_pipeline.defs.partitions import rounds
 from ds_pipeline.defs.resources import SourcesFolder
-from ds_pipeline.lib.registry import discover_rounds
+from ds_pipeline.lib.drop_folder import folder_changes
+
+STAGES = ("raw", "validated", "rejected_at_validation", "conformed", "rejected_at_conforming")
 
 # Every round-partitioned asset: the ingestion chain of round-based sources and the per-round metrics.
 round_job = dg.define_asset_job(
     name="round_job",
     description="Read, validate and conform one DTM round and compute its per-round metrics.",
     selection=dg.AssetSelection.assets(
-        *[f"{kind}_{stage}" for kind in ROUND_KINDS for stage in
-          ("raw", "validated", "rejected_at_validation", "conformed", "rejected_at_conforming")],
-        "displacement_by_area",
-        "area_severity",
+        *[f"{kind}_{stage}" for kind in ROUND_KINDS for stage in STAGES], "displacement_by_area", "area_severity"
     ),
     partitions_def=rounds,
 )
 
+# The ingestion chain of sources read whole: gazetteer, 4W, POA workbooks, household survey.
+ingest_job = dg.define_asset_job(
+    name="ingest_job",
+    description="Read, validate and conform the sources that are not split by round.",
+    selection=dg.AssetSelection.assets(*[f"{kind}_{stage}" for kind in KINDS if kind not in ROUND_KINDS
+                                         for stage in STAGES]),
+)
+
 
 @dg.sensor(
-    name="new_round_files",
-    job=round_job,
+    name="source_files_sensor",
+    jobs=[round_job, ingest_job],
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Adds a partition for each new DTM round found in the sources folder and runs that round once.",
+    description="Runs each new or changed DTM round once (adding its partition), and the whole-source ingestion "
+    "once when a gazetteer, 4W, POA or survey file is new or changed. The cursor holds every file's SHA-256.",
 )
-def new_round_files(context: dg.SensorEvaluationContext, sources: SourcesFolder) -> dg.SensorResult:
+def source_files_sensor(context: dg.SensorEvaluationContext, sources: SourcesFolder) -> dg.SensorResult:
+    previous = json.loads(context.cursor) if context.cursor else {}
+    changes = folder_changes(sources.root, sources.registry(), previous)
     known = set(context.instance.get_dynamic_partitions(rounds.name))
-    new = [r for r in discover_rounds(sources.root, sources.registry()) if r not in known]
+    new_rounds = [r for r in changes.rounds if r not in known]
+    requests = [
+        dg.RunRequest(run_key=f"{r}:{fingerprint}", partition_key=r, job_name=round_job.name)
+        for r, fingerprint in changes.rounds.items()
+    ]
+    if changes.unpartitioned:
+        requests.append(dg.RunRequest(run_key=f"sources:{changes.unpartitioned}", job_name=ingest_job.name))
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=f"round:{r}", partition_key=r) for r in new],
-        dynamic_partitions_requests=[rounds.build_add_request(new)] if new else [],
+        run_requests=requests,
+        dynamic_partitions_requests=[rounds.build_add_request(new_rounds)] if new_rounds else [],
+        cursor=json.dumps(changes.files, sort_keys=True),
     )

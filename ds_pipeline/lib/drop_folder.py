@@ -1,0 +1,47 @@
+"""What changed in a sources folder since the last look: new or changed files, by round and for whole sources."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ds_pipeline.lib.readers import file_sha256
+from ds_pipeline.lib.registry import SourceEntry, round_number
+
+
+@dataclass(frozen=True)
+class FolderChanges:
+    """Files new or changed since `previous` (path -> sha256), grouped by what has to run again."""
+
+    files: dict[str, str]  # every registered file now, path -> sha256
+    rounds: dict[str, str] = field(default_factory=dict)  # round id -> fingerprint of that round's files
+    unpartitioned: str = ""  # fingerprint of all unpartitioned files, "" if none of them changed
+
+    @property
+    def any(self) -> bool:
+        return bool(self.rounds or self.unpartitioned)
+
+
+def _fingerprint(files: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(f"{path}\0{files[path]}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def folder_changes(sources_dir: Path, registry: list[SourceEntry], previous: dict[str, str]) -> FolderChanges:
+    """Compare the registered files of a sources folder with the hashes seen last time."""
+    now: dict[str, str] = {}
+    round_of: dict[str, str] = {}
+    for entry in registry:
+        for source_file in entry.discover(sources_dir):
+            now[source_file.relative_path] = file_sha256(Path(sources_dir) / source_file.relative_path)
+            round_of[source_file.relative_path] = source_file.round_id
+    changed = {p for p, sha in now.items() if previous.get(p) != sha}
+    rounds: dict[str, str] = {}
+    for round_id in sorted({round_of[p] for p in changed if round_of[p]}, key=round_number):
+        rounds[round_id] = _fingerprint({p: s for p, s in now.items() if round_of[p] == round_id})
+    unpartitioned_changed = any(not round_of[p] for p in changed)
+    unpartitioned = _fingerprint({p: s for p, s in now.items() if not round_of[p]}) if unpartitioned_changed else ""
+    return FolderChanges(files=now, rounds=rounds, unpartitioned=unpartitioned)
