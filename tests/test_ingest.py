@@ -224,3 +224,23 @@ def test_check_report_names_each_bad_row_and_groups_a_problem_shared_by_many(sou
     shared["source_row"] = ["8", "9", "11"]
     grouped = FileCheck(entry_of["dtm_idp"], "files/idp_R138.csv", 3, 0, shared).render()
     assert "rows 8-9, 11, column 'Families': expected a whole number, got 'abc'" in grouped
+
+
+def test_arabic_indic_digits_are_read_as_numbers_and_dates(sources: Path) -> None:
+    rows = "L9,IQG15,IQG15Q05,Hay Al-Arabi,١٠,٦٠,٠,٠,١٠,٠,IQG15,K\n"
+    (sources / "files" / "idp_R140.csv").write_text(IDP_HEADER + rows, encoding="utf-8")
+    raw, validated, q1, conformed, q2 = _pipeline(sources, "displacement", "R140")
+    assert q1.empty and q2.empty
+    assert conformed.loc[0, ["families", "individuals"]].tolist() == [10, 60]
+
+
+def test_a_file_in_another_encoding_or_empty_is_quarantined_whole_with_the_reason(sources: Path) -> None:
+    (sources / "files" / "idp_R141.csv").write_bytes((IDP_HEADER + IDP_ROWS[0] + ",مخيم\n").encode("cp1256"))
+    (sources / "files" / "idp_R142.csv").write_bytes(b"")
+    registry = load_registry(sources)
+    entry_of = {e.source_id: e for e in registry}
+    for round_id, problem in (("R141", "'utf-8' codec can't decode"), ("R142", "no header on row 1")):
+        raw = read_kind(sources, registry, "displacement", round_id)
+        validated, rejected = validate_raw(raw, "displacement", entry_of)
+        assert validated.empty and len(rejected) == len(raw) == 1
+        assert "file could not be read" in rejected.iloc[0]["reason"] and problem in rejected.iloc[0]["reason"]

@@ -228,9 +228,16 @@ def column_dtypes(kind: str, indicator_columns: list[str] | tuple[str, ...] = ()
     return dtypes
 
 
+# Arabic-Indic and Eastern Arabic-Indic digits, and the Arabic decimal and thousands separators, as in
+# spreadsheets typed with an Arabic keyboard: read as the same numbers and dates.
+ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789.,")
+
+
 def _parse_column(values: pd.Series, dtype: str) -> tuple[pd.Series, pd.Series, str]:
     """Typed values, a mask of values that could not be parsed, and what was expected."""
     text = values.fillna("").astype(str).str.strip()
+    if dtype != "str":
+        text = text.str.translate(ARABIC_DIGITS)
     empty = text == ""
     if dtype == "str":
         return text, pd.Series(False, index=values.index), ""
