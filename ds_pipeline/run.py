@@ -15,7 +15,7 @@ import dagster as dg
 import pandas as pd
 
 from ds_pipeline.lib.registry import discover_rounds, load_registry
-from ds_pipeline.lib.warehouse import make_engine, read_table
+from ds_pipeline.lib.warehouse import make_engine, prune_partitions, read_table
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 PRE_ROUND_GROUPS = ("raw", "validated", "conformed")
@@ -149,6 +149,13 @@ def run_pipeline(
             weekly = [k for k in keys if spec[k].partitions_def is not None and k not in round_assets]
             new_rounds = [r for r in rounds if not instance.has_dynamic_partition("rounds", r)]
             instance.add_dynamic_partitions("rounds", new_rounds)
+            for stale in sorted(set(instance.get_dynamic_partitions("rounds")) - set(rounds)):
+                instance.delete_dynamic_partition("rounds", stale)  # its files are gone from the folder
+                progress(f"  round {stale}: no files any more, dropped")
+            engine = make_engine(database_url)
+            for key in round_assets:
+                prune_partitions(engine, "__".join(key.path), "round_id", rounds)
+            engine.dispose()
 
             def stage(label: str, selection: list[dg.AssetKey], partition_key: str | None = None) -> None:
                 if not selection:

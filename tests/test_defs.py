@@ -104,6 +104,13 @@ def test_source_files_sensor_runs_each_new_or_changed_file_once(defs: dg.Definit
         assert [r.partition_key for r in changed.run_requests] == ["R139", "R140"]
         assert changed.dynamic_partitions_requests[0].partition_keys == ["R140"]
         assert changed.run_requests[0].run_key != first.run_requests[1].run_key  # a new file version runs again
+        instance.add_dynamic_partitions("rounds", ["R140"])
+        (sources / "files" / "idp_R138.csv").unlink()  # a round withdrawn
+        (sources / "files" / "4w.csv").unlink()
+        removed = tick(changed.cursor)
+        assert [(r.job_name, r.partition_key) for r in removed.run_requests] == [("ingest_job", None)]
+        assert [(type(q).__name__, q.partition_keys) for q in removed.dynamic_partitions_requests] == [
+            ("DeleteDynamicPartitionsRequest", ["R138"])]
 
 
 def test_metrics_over_all_rounds_refresh_after_their_inputs_change(defs: dg.Definitions) -> None:

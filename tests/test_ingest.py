@@ -244,3 +244,15 @@ def test_a_file_in_another_encoding_or_empty_is_quarantined_whole_with_the_reaso
         validated, rejected = validate_raw(raw, "displacement", entry_of)
         assert validated.empty and len(rejected) == len(raw) == 1
         assert "file could not be read" in rejected.iloc[0]["reason"] and problem in rejected.iloc[0]["reason"]
+
+
+def test_a_corrected_poa_resubmission_is_accepted_beside_the_first(sources: Path) -> None:
+    import shutil
+
+    poa = sources / "files" / "poa"
+    shutil.copy(poa / "sinjar_2026-10.xlsx", poa / "sinjar_2026-10_corrected.xlsx")
+    raw, validated, q1, conformed, q2 = _pipeline(sources, "poa_submission")
+    resubmitted = conformed[conformed["action_id"] == "A1"]
+    assert sorted(resubmitted["source_file"]) == [
+        "files/poa/sinjar_2026-10.xlsx", "files/poa/sinjar_2026-10_corrected.xlsx"
+    ]

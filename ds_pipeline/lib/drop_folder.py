@@ -17,10 +17,11 @@ class FolderChanges:
     files: dict[str, str]  # every registered file now, path -> sha256
     rounds: dict[str, str] = field(default_factory=dict)  # round id -> fingerprint of that round's files
     unpartitioned: str = ""  # fingerprint of all unpartitioned files, "" if none of them changed
+    removed_rounds: tuple[str, ...] = ()  # rounds whose every file has gone
 
     @property
     def any(self) -> bool:
-        return bool(self.rounds or self.unpartitioned)
+        return bool(self.rounds or self.unpartitioned or self.removed_rounds)
 
 
 def _fingerprint(files: dict[str, str]) -> str:
@@ -38,10 +39,16 @@ def folder_changes(sources_dir: Path, registry: list[SourceEntry], previous: dic
         for source_file in entry.discover(sources_dir):
             now[source_file.relative_path] = file_sha256(Path(sources_dir) / source_file.relative_path)
             round_of[source_file.relative_path] = source_file.round_id
-    changed = {p for p, sha in now.items() if previous.get(p) != sha}
+    changed = {p: round_of[p] for p, sha in now.items() if previous.get(p) != sha}
+    for path in previous.keys() - now.keys():  # a removed file changes what its round or source holds
+        found = [r for r in (e.round_of(path) for e in registry) if r is not None]
+        if found:
+            changed[path] = found[0]
+    present = set(round_of.values())
     rounds: dict[str, str] = {}
-    for round_id in sorted({round_of[p] for p in changed if round_of[p]}, key=round_number):
+    for round_id in sorted({r for r in changed.values() if r and r in present}, key=round_number):
         rounds[round_id] = _fingerprint({p: s for p, s in now.items() if round_of[p] == round_id})
-    unpartitioned_changed = any(not round_of[p] for p in changed)
+    removed = tuple(sorted({r for r in changed.values() if r and r not in present}, key=round_number))
+    unpartitioned_changed = any(not r for r in changed.values())
     unpartitioned = _fingerprint({p: s for p, s in now.items() if not round_of[p]}) if unpartitioned_changed else ""
-    return FolderChanges(files=now, rounds=rounds, unpartitioned=unpartitioned)
+    return FolderChanges(files=now, rounds=rounds, unpartitioned=unpartitioned, removed_rounds=removed)

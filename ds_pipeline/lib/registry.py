@@ -63,6 +63,13 @@ class SourceEntry:
         pattern = pattern.replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
         return re.compile(f"^{pattern}$")
 
+    def round_of(self, relative_path: str) -> str | None:
+        """Round key of a file of this source ("" if not round-based), or None if the path is not this source's."""
+        match = self._file_regex().match(relative_path)
+        if not match:
+            return None
+        return f"R{int(match.group('round'))}" if self.round_based else ""
+
     def discover(self, sources_dir: Path) -> list[SourceFile]:
         """Files of this source in the folder, sorted by round number then path."""
         root = Path(sources_dir)

@@ -170,9 +170,8 @@ class PoaAction(pa.DataFrameModel):
     status: Series[str] = pa.Field(isin=list(POA_STATUSES))
     target: Series[float] = pa.Field(ge=0)
     achieved: Series[float] = pa.Field(ge=0)
-
-    class Config:
-        unique = ["area", "report_month", "action_id"]
+    # No uniqueness rule: a corrected resubmission repeats the area, month and action ids; both rows are kept and
+    # the metrics take the latest submission (METHODOLOGY.md, POA implementation).
 
 
 class SurveyHousehold(pa.DataFrameModel):

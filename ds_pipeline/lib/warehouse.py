@@ -127,3 +127,13 @@ def read_table(
 def table_exists(engine: sa.Engine, table: str) -> bool:
     with engine.connect() as conn:
         return _existing_columns(conn, table) is not None
+
+
+def prune_partitions(engine: sa.Engine, table: str, partition_column: str, keep: Sequence[str]) -> int:
+    """Delete the rows of every partition not in `keep` (a round whose files are gone). Returns rows deleted."""
+    with engine.begin() as conn:
+        if _existing_columns(conn, table) is None:
+            return 0
+        target = sa.Table(table, sa.MetaData(), autoload_with=conn)
+        result = conn.execute(sa.delete(target).where(target.c[partition_column].not_in(list(keep))))
+        return int(result.rowcount or 0)

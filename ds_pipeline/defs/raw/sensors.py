@@ -35,8 +35,9 @@ ingest_job = dg.define_asset_job(
     jobs=[round_job, ingest_job],
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Runs each new or changed DTM round once (adding its partition), and the whole-source ingestion "
-    "once when a gazetteer, 4W, POA or survey file is new or changed. The cursor holds every file's SHA-256.",
+    description="Runs each new or changed DTM round once (adding its partition; a round whose files are all deleted "
+    "loses its partition), and the whole-source ingestion once when a gazetteer, 4W, POA or survey file is new, "
+    "changed or deleted. The cursor holds every file's SHA-256.",
 )
 def source_files_sensor(context: dg.SensorEvaluationContext, sources: SourcesFolder) -> dg.SensorResult:
     previous = json.loads(context.cursor) if context.cursor else {}
@@ -49,8 +50,12 @@ def source_files_sensor(context: dg.SensorEvaluationContext, sources: SourcesFol
     ]
     if changes.unpartitioned:
         requests.append(dg.RunRequest(run_key=f"sources:{changes.unpartitioned}", job_name=ingest_job.name))
+    gone = [r for r in changes.removed_rounds if r in known]  # every file of the round deleted: drop the round
+    partition_requests = [rounds.build_add_request(new_rounds)] if new_rounds else []
+    if gone:
+        partition_requests.append(rounds.build_delete_request(gone))
     return dg.SensorResult(
         run_requests=requests,
-        dynamic_partitions_requests=[rounds.build_add_request(new_rounds)] if new_rounds else [],
+        dynamic_partitions_requests=partition_requests,
         cursor=json.dumps(changes.files, sort_keys=True),
     )
