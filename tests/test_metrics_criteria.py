@@ -232,3 +232,18 @@ def test_empty_survey():
 def test_indicator_of_unknown_criterion_is_rejected():
     with pytest.raises(ValueError):
         criteria_progress(_survey(), {"c9_x": 9})
+
+
+def test_survey_round_end_is_the_last_interview_of_all_households_of_the_round():
+    survey = _survey()
+    # the round's last interview is a non-displaced household's, in another district than the displaced groups'
+    survey.loc[survey["household_id"] == "r2", "interview_date"] = pd.Timestamp("2025-06-20")
+    survey.loc[survey["household_id"] == "n2", "interview_date"] = pd.Timestamp("2025-07-03")
+    survey.loc[survey["household_id"] == "n2", "admin2_pcode"] = "IQG15Q05"
+    for function, columns in ((criteria_progress, CRITERIA_PROGRESS_COLUMNS), (iris_composite, IRIS_COMPOSITE_COLUMNS)):
+        table = function(survey, INDICATORS)
+        assert list(table.columns)[-1] == "survey_round_end" and columns["survey_round_end"] == "date"
+        assert table["survey_round_end"].dtype == "datetime64[ns]"
+        ends = table.groupby("survey_round")["survey_round_end"].agg(["min", "max"])
+        assert ends.loc["2025"].tolist() == [pd.Timestamp("2025-07-03")] * 2
+        assert ends.loc["2024"].tolist() == [pd.Timestamp("2024-05-01")] * 2

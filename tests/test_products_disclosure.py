@@ -115,3 +115,41 @@ def test_round_significant():
     assert round_significant(4_823_112) == 4_820_000
     assert round_significant(16_020) == 16_000
     assert round_significant(735) == 735
+
+
+def test_a_change_from_a_small_previous_value_is_blanked():
+    # A: 4 families before, 100 now: individuals 600, change +580 would give the 4 families (about 20) back.
+    # B: a true zero before is no small count; C: 50 families before.
+    frame = pd.DataFrame(
+        {
+            "area_id": ["A", "B", "C"],
+            "families": [100, 100, 100],
+            "families_previous": [4, 0, 50],
+            "individuals": [600, 600, 600],
+            "individuals_change": [580, 600, 300],
+        }
+    )
+    spec = DisclosureSpec(
+        key_columns=["area_id"],
+        counts={"individuals": ("families", "households")},
+        derived={"individuals_change": ["individuals"]},
+        changes=["individuals_change"],
+        previous={"individuals_change": ("families_previous", "households")},
+        rounded=["individuals", "individuals_change"],
+    )
+    published, suppressions = protect_table("t", frame, spec, PARAMS)
+    assert [(s.row_key, s.column, s.reason) for s in suppressions] == [
+        ("area_id=A", "individuals_change", "derived: previous value of fewer than 10 households")
+    ]
+    assert pd.isna(published.loc[0, "individuals_change"]) and published.loc[0, "individuals"] == 600
+    assert list(published["individuals_change"].iloc[1:]) == [600, 300]
+    # where only individuals are known the threshold is 60 individuals
+    spec = DisclosureSpec(
+        key_columns=["area_id"],
+        counts={"individuals": ("individuals", "individuals")},
+        changes=["individuals_change"],
+        previous={"individuals_change": ("individuals_previous", "individuals")},
+    )
+    frame = frame.assign(individuals_previous=[20, 0, 60])
+    published, _suppressions = protect_table("t", frame, spec, PARAMS)
+    assert published["individuals_change"].isna().tolist() == [True, False, False]

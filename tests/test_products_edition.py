@@ -25,7 +25,17 @@ from ds_pipeline.lib.products import (
 )
 from ds_pipeline.lib.products.brief import SECTION_TITLES
 from ds_pipeline.lib.products.disclosure import DisclosureParameters
-from ds_pipeline.lib.products.edition import _severity_driver
+from ds_pipeline.lib.products.edition import (
+    AsOfSlice,
+    KeyFigure,
+    _criteria_table,
+    _iris_table,
+    _key_figure_table,
+    _severity_driver,
+    format_change,
+    format_figure_value,
+    select_slice,
+)
 
 WEEK = "2026-W47"  # as of Sunday 2026-11-22; the previous edition 2026-W46 is as of 2026-11-15
 SETTINGS = {
@@ -62,6 +72,7 @@ DISTRICTS = {
 }
 POA_OF_DISTRICT = {"IQG15Q06": "Sinjar", "IQG16Q02": "Balad", "IQG01Q06": "Ramadi", "IQG15Q02": "Al-Bakar"}
 ROUNDS = {"R1": "2026-09-30", "R2": "2026-11-18"}
+SURVEY_ROUND_ENDS = {"2025": pd.Timestamp("2025-06-28"), "2026": pd.Timestamp("2026-06-27")}  # last interviews
 
 # Return Index by district: returnees in low / medium / high locations, overall, scale 1, scale 2 scores.
 SEVERITY = {
@@ -225,7 +236,10 @@ def make_criteria() -> tuple[pd.DataFrame, pd.DataFrame]:
                     "households": households, "weighted_households": float(households),
                     "share_overcome_vulnerabilities": 0.25,
                 })
-    return pd.DataFrame(rows), pd.DataFrame(iris)
+    rows, iris = pd.DataFrame(rows), pd.DataFrame(iris)
+    for frame in (rows, iris):
+        frame["survey_round_end"] = frame["survey_round"].map(SURVEY_ROUND_ENDS).astype("datetime64[ns]")
+    return rows, iris
 
 
 def make_poa() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -660,3 +674,204 @@ def test_rebuilding_gives_identical_bytes(tables, html, pdf, pack, tmp_path):
     again = build_edition(tables, WEEK, SETTINGS)
     assert build_pack(again, html, pdf) == result["pack"].read_bytes()
     assert result["pages"] >= 3 and result["suppressed_cells"] > 0
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Disclosure across tables
+
+
+def _row(frame: pd.DataFrame, **match: str) -> pd.Series:
+    mask = pd.Series(True, index=frame.index)
+    for column, value in match.items():
+        mask &= frame[column] == value
+    assert mask.sum() == 1, match
+    return frame[mask].iloc[0]
+
+
+def test_priority_and_gap_tables_do_not_give_back_cells_suppressed_elsewhere(monkeypatch):
+    # Ramadi, R2: 1 IDP family of unknown shelter (primary); its critical shelter (220 families) is blanked to
+    # protect it. Al-Ba'aj, R2: 30 returnees (primary), so Sinjar's returnees are blanked to protect Ninewa's total.
+    monkeypatch.setitem(IDP_FAMILIES["R2"], "IQG01Q06", (0, 220, 2000, 1))
+    monkeypatch.setitem(SEVERITY["R2"], "IQG15Q02", (0, 0, 30, 34.0, 35.0, 31.0))
+    edition = build_edition(make_tables(), WEEK, SETTINGS)
+    params = edition.disclosure
+
+    displacement = edition.tables["displacement"].frame
+    ramadi = _row(displacement, area_level="district", area_id="IQG01Q06", population_type="idp")
+    assert pd.isna(ramadi["individuals_in_unknown_shelter"]) and pd.isna(ramadi["individuals_in_critical_shelter"])
+    assert (ramadi["individuals"], ramadi["individuals_in_private"], ramadi["individuals_in_camp"]) == (13330, 12000, 0)
+
+    priority = edition.tables["area_priority"]
+    row = _row(priority.frame, area_id="IQG01Q06")
+    # camp + critical shelter would give the unknown-shelter family back: 13,330 - 12,000 - 1,320 ≈ 6
+    assert pd.isna(row["idps_in_camps_and_critical_shelter_value"])
+    assert "idps_in_camps_and_critical_shelter_value" in row["suppressed_columns"]
+    assert ("area_priority", "area_id=IQG01Q06", "idps_in_camps_and_critical_shelter_value") in {
+        (s.table, s.row_key, s.column) for s in priority.suppressions
+    }
+    # the rounded score and points only bound camp + critical shelter within a range that leaves the unknown
+    # shelter anywhere from 0 to 10 families
+    largest = priority.frame["idps_in_camps_and_critical_shelter_value"].max()
+    weight = 100 * 0.20
+    low = max((row["idps_in_camps_and_critical_shelter_score"] - 0.005) * largest,
+              (row["idps_in_camps_and_critical_shelter_points"] - 0.05) / weight * largest)
+    high = min((row["idps_in_camps_and_critical_shelter_score"] + 0.005) * largest,
+               (row["idps_in_camps_and_critical_shelter_points"] + 0.05) / weight * largest)
+    unknown = (ramadi["individuals"] + 5 - ramadi["individuals_in_private"] - low,
+               ramadi["individuals"] - 5 - ramadi["individuals_in_private"] - high)
+    assert unknown[1] <= 0 and unknown[0] >= params.min_individuals
+    # every published count value of the priority table is the displacement table's published cell
+    for _i, district in priority.frame.iterrows():
+        returnees = displacement[(displacement["area_level"] == "district")
+                                 & (displacement["area_id"] == district["area_id"])
+                                 & (displacement["population_type"] == "returnee")]["individuals"]
+        assert (pd.isna(district["returns_value"]) and returnees.isna().all()) or (
+            district["returns_value"] == returnees.iloc[0])
+
+    severity = edition.tables["area_severity"].frame
+    sinjar = _row(severity, area_level="district", area_id="IQG15Q06")
+    assert pd.isna(sinjar["returnee_individuals"])  # protects Al-Ba'aj (Ninewa = Sinjar + Al-Ba'aj + Al-Mosul)
+    gaps = edition.tables["service_gaps"]
+    sinjar_gaps = gaps.frame[gaps.frame["area_id"] == "IQG15Q06"]
+    assert not sinjar_gaps.empty and sinjar_gaps["returnee_individuals"].isna().all()
+    assert (sinjar_gaps["suppressed_columns"] == "returnee_individuals").all()
+    assert {s.reason for s in gaps.suppressions} == {"derived: suppressed in area_severity"}
+    mosul = gaps.frame[gaps.frame["area_id"] == "IQG15Q05"]
+    assert (mosul["returnee_individuals"] == 121200).all()  # published in area severity: shown
+    # Al-Ba'aj's share in high severity is suppressed, so the severity value it enters is too
+    assert pd.isna(_row(priority.frame, area_id="IQG15Q02")["severity_value"])
+
+
+def test_survey_round_is_dated_by_its_last_interview(tables):
+    # one survey file holds every round (no round_id), dated by its latest interview: the rounds are dated by
+    # their own last interview instead
+    tables = dict(tables)
+    inventory = tables["source_inventory"].copy()
+    survey = inventory["kind"] == "household_survey"
+    inventory.loc[survey, "round_id"] = ""
+    inventory.loc[survey, "data_as_of"] = pd.Timestamp("2026-06-27")
+    tables["source_inventory"] = inventory
+    for day, expected in ((dt.date(2025, 6, 27), ""), (dt.date(2025, 6, 29), "2025"), (dt.date(2026, 3, 8), "2025"),
+                          (dt.date(2026, 6, 28), "2026")):
+        part = select_slice(tables, day, SETTINGS)
+        assert part.survey_round == expected, day
+        assert set(part.criteria["survey_round"]) == ({expected} if expected else set())
+        assert set(part.iris["survey_round"]) == ({expected} if expected else set())
+
+
+def test_changes_from_a_small_previous_count_are_blanked(monkeypatch):
+    # Al-Ba'aj: 4 IDP families in camps in R1, 100 in R2: the change (+480) would give the 4 families (20) back
+    monkeypatch.setitem(IDP_FAMILIES["R1"], "IQG15Q02", (4, 50, 400, 0))
+    monkeypatch.setitem(IDP_FAMILIES["R2"], "IQG15Q02", (100, 50, 400, 0))
+    edition = build_edition(make_tables(), WEEK, SETTINGS)
+    displacement = edition.tables["displacement"]
+    baaj = _row(displacement.frame, area_level="district", area_id="IQG15Q02", population_type="idp")
+    assert baaj["individuals_in_camp"] == 500 and pd.isna(baaj["individuals_in_camp_change"])
+    assert baaj["individuals_change"] == 480  # 454 families before: not small
+    reasons = {(s.row_key, s.column): s.reason for s in displacement.suppressions}
+    key = "population_type=idp; area_level=district; area_id=IQG15Q02"
+    assert reasons[(key, "individuals_in_camp_change")] == "derived: previous value of fewer than 10 households"
+    mosul = _row(displacement.frame, area_level="district", area_id="IQG15Q05", population_type="idp")
+    assert mosul["individuals_in_camp_change"] == -500
+
+
+def test_key_figures_leave_out_the_previous_value_with_a_suppressed_change():
+    params = DisclosureParameters.from_settings(SETTINGS)
+    figures = [
+        KeyFigure("from_small", "From a small count", "individuals", 500.0, 20.0, "DTM"),
+        KeyFigure("small_change", "A small change", "individuals", 12000.0, 11990.0, "DTM"),
+        KeyFigure("to_small", "To a small count", "individuals", 30.0, 1500.0, "DTM"),
+        KeyFigure("large", "A large change", "individuals", 12000.0, 11000.0, "DTM"),
+        KeyFigure("share", "A share", "percent", 45.0, 44.0, "POA"),
+    ]
+    table = _key_figure_table(figures, params)
+    rows = {row["figure"]: row for row in table.frame.to_dict("records")}
+    for figure in ("from_small", "small_change"):
+        assert pd.isna(rows[figure]["change"]) and pd.isna(rows[figure]["previous_value"]), figure
+    assert rows["from_small"]["value"] == 500 and rows["small_change"]["value"] == 12000
+    assert rows["from_small"]["suppressed_columns"] == "previous_value; change"
+    assert all(pd.isna(rows["to_small"][c]) for c in ("value", "previous_value", "change"))
+    assert (rows["large"]["previous_value"], rows["large"]["change"]) == (11000, 1000)
+    assert (rows["share"]["previous_value"], rows["share"]["change"]) == (44, 1)
+    assert {(s.row_key, s.column) for s in table.suppressions} == {
+        ("figure=from_small", "previous_value"), ("figure=from_small", "change"),
+        ("figure=small_change", "previous_value"), ("figure=small_change", "change"),
+        ("figure=to_small", "value"), ("figure=to_small", "previous_value"), ("figure=to_small", "change"),
+    }
+    assert format_change(figures[0], params) == "▲ (size suppressed)"
+    assert format_change(figures[1], params) == "▲ fewer than 60"
+    assert format_change(figures[2], params) == "▼ (size suppressed)"
+    assert format_change(figures[3], params) == "▲ 1,000"
+
+
+def _criteria_rows(households: dict[tuple[str, str], int]) -> pd.DataFrame:
+    """Criterion 1 of (population group, area) with the given households; the POA area is Sinjar."""
+    rows = []
+    for (group, area_id), count in households.items():
+        level = "poa_area" if area_id == "Sinjar" else "district"
+        rows.append({
+            "survey_round": "2026", "area_level": level, "area_id": area_id, "area_name": area_id,
+            "admin1_pcode": "" if level == "poa_area" else "IQG15", "population_group": group, "criterion": 1,
+            "criterion_name": IASC_CRITERIA[1], "assessed": True, "indicators_assessed": 2, "value": 0.6,
+            "benchmark": 0.7, "gap": -0.1, "households": count, "weighted_households": float(count),
+            "share_at_or_above_benchmark": 0.4, "gap_change_since_previous": 0.02, "criteria_assessed": 2,
+            "share_overcome_vulnerabilities": 0.3,
+        })
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(
+    ("members", "other_group"),
+    [(["IQG15Q06", "IQG15Q05"], {}),
+     # a third member district without returnees (it has IDPs): it counts 0 in the returnees' relation
+     (["IQG15Q06", "IQG15Q05", "IQG15Q02"], {("idp_out_of_camp", "IQG15Q02"): 20, ("idp_out_of_camp", "Sinjar"): 20})],
+    ids=["two_districts", "third_district_without_the_group"],
+)
+def test_a_poa_area_of_several_districts_does_not_give_back_a_suppressed_district(members, other_group):
+    settings = {**SETTINGS, "poa_areas": [{"name": "Sinjar", "pcodes": members}]}
+    params = DisclosureParameters.from_settings(settings)
+    rows = _criteria_rows({("returnee", "Sinjar"): 46, ("returnee", "IQG15Q06"): 40, ("returnee", "IQG15Q05"): 6,
+                           **other_group})
+    part = AsOfSlice(as_of=dt.date(2026, 11, 22), criteria=rows, iris=rows)
+    for table, shares in ((_criteria_table(part, params, settings), ["value_pct", "gap_pp"]),
+                          (_iris_table(part, params, settings), ["share_overcome_vulnerabilities_pct"])):
+        frame = table.frame[table.frame["population_group"] == "returnee"]
+        poa, sinjar, mosul = (_row(frame, area_id=a) for a in ("Sinjar", "IQG15Q06", "IQG15Q05"))
+        assert poa["households"] == 46 and pd.isna(mosul["households"])
+        # 46 - 40 would give Al-Mosul's 6 households back: Sinjar's households and shares are blanked too
+        assert pd.isna(sinjar["households"]), table.name
+        assert all(pd.isna(sinjar[c]) and pd.isna(mosul[c]) for c in shares)
+        assert all(not pd.isna(poa[c]) for c in shares)
+        reasons = {s.row_key: s.reason for s in table.suppressions if s.column == "households"}
+        assert [r for k, r in reasons.items() if "area_id=IQG15Q06" in k][0].startswith("secondary: protects")
+        if other_group:
+            idps = table.frame[table.frame["population_group"] == "idp_out_of_camp"]
+            assert (idps["households"] == 20).all()
+
+
+def _partial_round(tables: dict[str, pd.DataFrame], population_type: str) -> dict[str, pd.DataFrame]:
+    """R3, reported 2026-11-20, releases the rows of one population type only (R2's figures again)."""
+    displacement = tables["displacement_by_area"]
+    partial = displacement[(displacement["round_id"] == "R2") & (displacement["population_type"] == population_type)]
+    partial = partial.assign(round_id="R3", reporting_date=pd.Timestamp("2026-11-20"))
+    return {**tables, "displacement_by_area": pd.concat([displacement, partial], ignore_index=True)}
+
+
+def test_a_partial_round_takes_each_population_from_its_latest_round(tables):
+    edition = build_edition(_partial_round(tables, "idp"), WEEK, SETTINGS)
+    assert edition.current.displacement_round == "R3"
+    assert edition.current.displacement_rounds_by_type == {"idp": "R3", "returnee": "R2"}
+    figures = {f.figure: f for f in edition.key_figures}
+    displacement = tables["displacement_by_area"]
+    r2 = displacement[(displacement["round_id"] == "R2") & (displacement["area_level"] == "governorate")]
+    assert figures["returnees"].value == r2.loc[r2["population_type"] == "returnee", "individuals"].sum() > 0
+    assert figures["returnees"].source == "DTM Master List — IDPs R2"
+    assert figures["idps_in_camps"].source == "DTM Master List — IDPs R3"
+    assert figures["idps_in_camps"].value == r2.loc[r2["population_type"] == "idp", "individuals_in_camp"].sum()
+
+    # no returnee rows in any round: "n/a", never 0
+    only_idps = {**tables, "displacement_by_area": displacement[displacement["population_type"] == "idp"]}
+    edition = build_edition(only_idps, WEEK, SETTINGS)
+    returnees = next(f for f in edition.key_figures if f.figure == "returnees")
+    assert returnees.value is None and format_figure_value(returnees, edition.disclosure) == "n/a"
+    assert pd.isna(_row(edition.tables["key_figures"].frame, figure="returnees")["value"])

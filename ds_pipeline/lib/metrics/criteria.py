@@ -41,6 +41,7 @@ CRITERIA_PROGRESS_COLUMNS: dict[str, str] = {
     "weighted_households": "float",
     "share_at_or_above_benchmark": "float",
     "gap_change_since_previous": "float",
+    "survey_round_end": "date",
 }
 CRITERIA_PROGRESS_KEYS = ("survey_round", "area_level", "area_id", "population_group", "criterion")
 
@@ -55,6 +56,7 @@ IRIS_COMPOSITE_COLUMNS: dict[str, str] = {
     "households": "int",
     "weighted_households": "float",
     "share_overcome_vulnerabilities": "float",
+    "survey_round_end": "date",
 }
 IRIS_COMPOSITE_KEYS = ("survey_round", "area_level", "area_id", "population_group")
 
@@ -123,6 +125,15 @@ def _scored_households(survey: pd.DataFrame, indicators: dict[str, int]) -> tupl
     return pd.concat(parts, ignore_index=True), areas
 
 
+def _survey_round_ends(survey: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    """Last interview_date of each survey round, over all households of the round (NaT when none is dated)."""
+    rounds = survey["survey_round"].fillna("").astype(str)
+    if "interview_date" not in survey.columns:
+        return {r: pd.NaT for r in rounds.unique()}
+    dates = pd.to_datetime(survey["interview_date"], errors="coerce")
+    return {str(r): d for r, d in dates.groupby(rounds, sort=True).max().items()}
+
+
 def _criterion_scores(rows: pd.DataFrame, both: pd.DataFrame, by_criterion: dict[int, list[str]]) -> pd.DataFrame:
     """score_<c> (mean of the household's answered comparable indicators) and indicators_assessed_<c>."""
     out = rows[[*_AREA, "area_name", "admin1_pcode", "population_group", "weight"]].reset_index(drop=True)
@@ -172,7 +183,8 @@ def criteria_progress(survey: pd.DataFrame, indicators: dict[str, int]) -> pd.Da
     over the group's households; benchmark = weighted mean over the area's non-displaced households;
     gap = value - benchmark; share_at_or_above_benchmark = weighted share of the group's households whose
     score is at or above the benchmark. households / weighted_households count the group's households with
-    a score. A criterion without a comparable indicator has assessed=False and NaN figures.
+    a score. A criterion without a comparable indicator has assessed=False and NaN figures. survey_round_end
+    is the last interview_date of the round over all its households (what dates the round in an edition).
     """
     households, areas = _scored_households(survey, indicators)
     if households.empty:
@@ -213,6 +225,7 @@ def criteria_progress(survey: pd.DataFrame, indicators: dict[str, int]) -> pd.Da
     previous_gap = table.groupby(["area_level", "area_id", "population_group", "criterion"], sort=False)["gap"].shift(1)
     table["gap_change_since_previous"] = table["gap"] - previous_gap
     table = table.merge(areas, on=["area_level", "area_id"], how="left")
+    table["survey_round_end"] = table["survey_round"].map(_survey_round_ends(survey))
     return finalise(table, CRITERIA_PROGRESS_COLUMNS, CRITERIA_PROGRESS_KEYS)
 
 
@@ -223,6 +236,7 @@ def iris_composite(survey: pd.DataFrame, indicators: dict[str, int]) -> pd.DataF
     above the non-displaced benchmark of its area on every assessed criterion among criteria 1-5.
     share_overcome_vulnerabilities is the weighted share of the group's households with a score on every
     assessed criterion (households / weighted_households); NaN when no criterion 1-5 is assessed.
+    survey_round_end is the last interview_date of the round over all its households.
     """
     households, areas = _scored_households(survey, indicators)
     if households.empty:
@@ -249,4 +263,5 @@ def iris_composite(survey: pd.DataFrame, indicators: dict[str, int]) -> pd.DataF
     table = table.reset_index()
     table["share_overcome_vulnerabilities"] = safe_divide(table["weighted_overcome"], table["weighted_households"])
     table = table.merge(areas, on=["area_level", "area_id"], how="left")
+    table["survey_round_end"] = table["survey_round"].map(_survey_round_ends(survey))
     return finalise(table, IRIS_COMPOSITE_COLUMNS, IRIS_COMPOSITE_KEYS)

@@ -12,7 +12,8 @@ Rules (DESIGN.md §3, settings `disclosure`):
 - Derived cells (individuals from a blanked family count, a share whose numerator is blank or whose denominator
   is below the threshold, a change of a blanked count) are blanked with their source.
 - Changes (deltas) from 1 to threshold - 1 in absolute value are blanked, so differencing two editions does not
-  reveal a move of a few families.
+  reveal a move of a few families. A change whose previous value was below the threshold (but not zero) is blanked
+  too: the published current value minus the change would give the previous small count back.
 - Individuals are rounded to the nearest `round_individuals_to` after suppression (totals are rounded from
   unrounded data, so they may not add up).
 
@@ -77,6 +78,8 @@ class DisclosureSpec:
     derived: published column -> count columns it is computed from (blanked when any of them is blank).
     denominators: share column -> count column; the share is blanked when the count is below the threshold.
     changes: change columns in individuals, blanked from 1 to threshold - 1 in absolute value.
+    previous: change column -> (basis column of the previous value, unit of the basis); the change is blanked when
+        the previous value was below the threshold but not zero.
     rounded: columns of individuals rounded to the nearest `round_individuals_to`.
     """
 
@@ -87,6 +90,7 @@ class DisclosureSpec:
     derived: dict[str, list[str]] = field(default_factory=dict)
     denominators: dict[str, str] = field(default_factory=dict)
     changes: list[str] = field(default_factory=list)
+    previous: dict[str, tuple[str, str]] = field(default_factory=dict)
     rounded: list[str] = field(default_factory=list)
 
 
@@ -118,8 +122,9 @@ def _threshold(unit: str, params: DisclosureParameters) -> float:
     return params.min_households if unit == "households" else params.min_individuals
 
 
-def _is_small(value: float, threshold: float) -> bool:
-    return not pd.isna(value) and 0 < abs(float(value)) < threshold
+def is_small(value: float | None, threshold: float) -> bool:
+    """True for a count from 1 to below `threshold` in absolute value (zero and missing values are not small)."""
+    return value is not None and not pd.isna(value) and 0 < abs(float(value)) < threshold
 
 
 def protect_table(
@@ -145,7 +150,7 @@ def protect_table(
     for column, (_basis, unit) in spec.counts.items():
         threshold = _threshold(unit, params)
         for position in range(len(data)):
-            if _is_small(basis_value(position, column), threshold):
+            if is_small(basis_value(position, column), threshold):
                 noun = "households" if unit == "households" else "individuals"
                 reasons[(position, column)] = f"primary: fewer than {threshold:g} {noun}"
 
@@ -183,13 +188,19 @@ def protect_table(
     # Changes of a few families, derived cells and shares over small denominators.
     for column in spec.changes:
         for position in range(len(data)):
-            if (position, column) not in reasons and _is_small(data.at[position, column], params.min_individuals):
+            if (position, column) not in reasons and is_small(data.at[position, column], params.min_individuals):
                 reasons[(position, column)] = f"primary: change of fewer than {params.min_individuals} individuals"
+    for column, (basis_column, unit) in spec.previous.items():
+        threshold = _threshold(unit, params)
+        for position in range(len(data)):
+            if (position, column) not in reasons and is_small(data.at[position, basis_column], threshold):
+                noun = "households" if unit == "households" else "individuals"
+                reasons[(position, column)] = f"derived: previous value of fewer than {threshold:g} {noun}"
     for column, denominator in spec.denominators.items():
         for position in range(len(data)):
             if (position, column) in reasons:
                 continue
-            if _is_small(basis_value(position, denominator), _threshold(spec.counts[denominator][1], params)):
+            if is_small(basis_value(position, denominator), _threshold(spec.counts[denominator][1], params)):
                 reasons[(position, column)] = f"derived: denominator {denominator} below the threshold"
     for column, sources in spec.derived.items():
         for position in range(len(data)):

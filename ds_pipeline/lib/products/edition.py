@@ -5,10 +5,12 @@ An edition is an ISO week ("2026-W47"); its as-of date is the Sunday ending that
 before the as-of date is used (DESIGN.md §3, team contract "Edition"):
 
 - Return Index and DTM rounds whose reporting date is <= as-of (the latest such round is shown; the round before
-  it gives the change since the previous round);
+  it gives the change since the previous round); the key figures of each DTM population type come from the latest
+  such round with data on that population type (a partial round may carry IDPs but no returnees yet);
 - POA report months whose last day is <= as-of (the latest month is shown);
-- survey rounds dated <= as-of (the date of a round comes from the source inventory: its household-survey files'
-  data_as_of);
+- survey rounds dated <= as-of (a round is dated by the last interview of its households, `survey_round_end` of
+  the criteria table; tables without it fall back on the household-survey files' data_as_of in the source
+  inventory);
 - the 4W month of the as-of date (or the latest month before it present in the service coverage);
 - source files whose data_as_of is <= as-of (and the 4W files with activities in the 4W month, whose data_as_of
   is the end of their period), and the quarantined rows of those files.
@@ -33,9 +35,11 @@ from ds_pipeline.lib.products.disclosure import (
     DisclosureParameters,
     DisclosureSpec,
     Suppression,
+    is_small,
     protect_table,
     round_significant,
     round_to,
+    row_key,
 )
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -188,6 +192,9 @@ class AsOfSlice:
     displacement_round: str = ""
     displacement_previous_round: str = ""
     displacement: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # population type -> latest eligible DTM round with data on it, and the rows of those rounds and types
+    displacement_rounds_by_type: dict[str, str] = field(default_factory=dict)
+    displacement_by_type: pd.DataFrame = field(default_factory=pd.DataFrame)
     survey_round: str = ""
     criteria: pd.DataFrame = field(default_factory=pd.DataFrame)
     iris: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -299,13 +306,27 @@ def _with_previous_round(
 
 
 def _survey_round_dates(criteria: pd.DataFrame, inventory: pd.DataFrame) -> dict[str, dt.date | None]:
-    """Date of each survey round: data_as_of of its household-survey files in the source inventory.
+    """Date of each survey round: the last interview of its households (`survey_round_end`).
 
-    A file whose round_id names the survey round dates that round; rounds without such a file take the latest
-    data_as_of of the household-survey files that carry no round_id. Without any household-survey file in the
-    inventory the rounds are undated (taken as available).
+    Rounds without it (tables written before the column existed, or no interview date at all) are dated by the
+    source inventory: a household-survey file whose round_id names the round dates that round; other rounds take
+    the latest data_as_of of the household-survey files that carry no round_id. Without any household-survey file
+    in the inventory such rounds are undated (taken as available).
     """
     rounds = sorted(set(criteria["survey_round"].astype(str)), key=_natural_key) if not criteria.empty else []
+    ends: dict[str, pd.Timestamp] = {}
+    if "survey_round_end" in criteria.columns and not criteria.empty:
+        ends = _dates(criteria["survey_round_end"]).groupby(criteria["survey_round"].astype(str)).max().to_dict()
+    dates: dict[str, dt.date | None] = {}
+    fallback = _inventory_round_dates(rounds, inventory)
+    for survey_round in rounds:
+        end = ends.get(survey_round, pd.NaT)
+        dates[survey_round] = fallback[survey_round] if pd.isna(end) else end.date()
+    return dates
+
+
+def _inventory_round_dates(rounds: list[str], inventory: pd.DataFrame) -> dict[str, dt.date | None]:
+    """Dates of survey rounds from the data_as_of of the household-survey files in the source inventory."""
     if inventory.empty or "kind" not in inventory.columns or not (inventory["kind"] == "household_survey").any():
         return {r: None for r in rounds}
     survey_files = inventory[inventory["kind"] == "household_survey"]
@@ -367,11 +388,21 @@ def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict
             displacement,
             rounds,
             ["area_level", "area_id", "population_type"],
-            ["individuals", "individuals_in_camp", "individuals_in_critical_shelter"],
+            ["individuals", "individuals_in_camp", "individuals_in_critical_shelter",
+             *(c for c in ("families", "families_in_camp") if c in displacement.columns)],
         )
         part.displacement_round = rounds[-1]
+        typed = []
+        for population_type in sorted(set(displacement["population_type"].astype(str))):
+            of_type = displacement[displacement["population_type"].astype(str) == population_type]
+            with_data = [r for r in rounds if (of_type["round_id"].astype(str) == r).any()]
+            if with_data:
+                part.displacement_rounds_by_type[population_type] = with_data[-1]
+                typed.append(of_type[of_type["round_id"].astype(str) == with_data[-1]])
+        part.displacement_by_type = pd.concat(typed, ignore_index=True) if typed else _empty_like(displacement)
     else:
         part.displacement = _empty_like(displacement)
+        part.displacement_by_type = _empty_like(displacement)
 
     criteria = _table(tables, "criteria_progress")
     iris = _table(tables, "iris_composite")
@@ -479,17 +510,28 @@ def _source_label(inventory: pd.DataFrame, kind: str, fallback: str, round_id: s
 
 
 def key_figures(part: AsOfSlice) -> list[KeyFigure]:
-    """The headline numbers of a slice (values unrounded; previous filled in by the caller)."""
+    """The headline numbers of a slice (values unrounded; previous filled in by the caller).
+
+    IDP and returnee figures each come from the latest DTM round with data on that population type, named in the
+    figure's source; a population type without data in any round has no value ("n/a"), never 0.
+    """
     severity = _level_rows(part.severity, "governorate")
-    idps = _level_rows(part.displacement, "governorate")
-    returnees = idps[idps["population_type"] == "returnee"] if not idps.empty else idps
-    idps = idps[idps["population_type"] == "idp"] if not idps.empty else idps
-    has_displacement = bool(part.displacement_round)
+    displacement = _level_rows(part.displacement_by_type, "governorate")
     poa = part.poa_by_criterion
     actions = float(poa["actions"].sum()) if not poa.empty else 0.0
 
+    def population(population_type: str, columns: list[str]) -> tuple[float | None, str]:
+        round_id = part.displacement_rounds_by_type.get(population_type, "")
+        label = _source_label(part.inventory, "displacement", "DTM Master List", round_id)
+        if not round_id:
+            return None, label
+        rows = displacement[displacement["population_type"].astype(str) == population_type]
+        return float(rows[columns].sum(axis=1).sum()), f"{label} {round_id}"
+
     ri = f"{_source_label(part.inventory, 'return_index', 'Return Index')} {part.severity_round}".strip()
-    dtm = f"{_source_label(part.inventory, 'displacement', 'DTM Master List')} {part.displacement_round}".strip()
+    critical, critical_source = population("idp", ["individuals_in_critical_shelter"])
+    camps, camps_source = population("idp", ["individuals_in_camp"])
+    returnees, returnees_source = population("returnee", ["individuals"])
     return [
         KeyFigure(
             "returnees_in_high_severity",
@@ -503,26 +545,12 @@ def key_figures(part: AsOfSlice) -> list[KeyFigure]:
             "idps_out_of_camp_in_critical_shelter",
             "Out-of-camp IDPs in critical shelter",
             "individuals",
-            float(idps["individuals_in_critical_shelter"].sum()) if has_displacement else None,
+            critical,
             None,
-            dtm,
+            critical_source,
         ),
-        KeyFigure(
-            "idps_in_camps",
-            "IDPs in camps",
-            "individuals",
-            float(idps["individuals_in_camp"].sum()) if has_displacement else None,
-            None,
-            dtm,
-        ),
-        KeyFigure(
-            "returnees",
-            "Returnees (total)",
-            "individuals",
-            float(returnees["individuals"].sum()) if has_displacement else None,
-            None,
-            dtm,
-        ),
+        KeyFigure("idps_in_camps", "IDPs in camps", "individuals", camps, None, camps_source),
+        KeyFigure("returnees", "Returnees (total)", "individuals", returnees, None, returnees_source),
         KeyFigure(
             "poa_actions_on_track_or_completed",
             "POA actions on track or completed",
@@ -558,13 +586,43 @@ def format_people(value: float | None, params: DisclosureParameters, significant
     return f"{rounded:,.0f}"
 
 
+def key_figure_suppressions(figure: KeyFigure, params: DisclosureParameters) -> dict[str, str]:
+    """Cells of a key figure left out by disclosure control (value, previous_value, change) with the reason.
+
+    Figures in individuals from 1 to `min_individuals - 1` are left out, and so is a change of that size. value =
+    previous + change, so a change is left out with a suppressed value or previous value, and the previous value is
+    left out with a suppressed change.
+    """
+    if figure.unit != "individuals":
+        return {}
+    threshold = params.min_individuals
+    reasons: dict[str, str] = {}
+    if is_small(figure.value, threshold):
+        reasons["value"] = f"primary: fewer than {threshold} individuals"
+    if is_small(figure.previous, threshold):
+        reasons["previous_value"] = f"primary: fewer than {threshold} individuals"
+    change = figure.change
+    if change is not None:
+        if is_small(change, threshold):
+            reasons["change"] = f"primary: change of fewer than {threshold} individuals"
+        elif reasons:
+            reasons["change"] = f"derived: computed from suppressed {', '.join(reasons)}"
+        if "change" in reasons and "previous_value" not in reasons:
+            reasons["previous_value"] = "secondary: protects change"
+    return reasons
+
+
 def format_change(figure: KeyFigure, params: DisclosureParameters) -> str:
-    """▲/▼ with the absolute change, "no change", or "new" when the previous edition had no value."""
+    """▲/▼ with the absolute change, "no change", or "new" when the previous edition had no value. A change
+    left out by disclosure control shows its direction only ("fewer than 60" for a small change)."""
     if figure.value is None:
         return "no data"
     change = figure.change
     if change is None:
         return "new this edition"
+    reason = key_figure_suppressions(figure, params).get("change", "")
+    if reason and not reason.startswith("primary"):
+        return f"{'▲' if change > 0 else '▼'} (size suppressed)"
     if figure.unit == "percent":
         points = round(change)
         if points == 0:
@@ -599,9 +657,11 @@ def _poa_members(settings: dict[str, Any]) -> dict[str, list[str]]:
 def _column_relations(
     frame: pd.DataFrame, poa_members: dict[str, list[str]], group_columns: list[str]
 ) -> list[tuple[int, list[int]]]:
-    """Governorate = sum of its districts; POA area = sum of its districts (when all of them are districts)."""
+    """Governorate = sum of its districts; POA area = sum of its districts (when all of them are districts of the
+    table; a member district without a row in a group counts 0 there)."""
     relations: list[tuple[int, list[int]]] = []
     data = frame.reset_index(drop=True)
+    known_districts = set(data.loc[data["area_level"] == "district", "area_id"].astype(str))
     groups = data.groupby(group_columns, sort=True).groups if group_columns else {(): data.index}
     for _group, index in groups.items():
         rows = data.loc[index]
@@ -613,8 +673,9 @@ def _column_relations(
         by_id = {a: int(p) for p, a in districts["area_id"].items()}
         for position, row in rows[rows["area_level"] == "poa_area"].iterrows():
             members = poa_members.get(str(row["area_id"]), [])
-            if members and all(m in by_id for m in members):
-                relations.append((int(position), [by_id[m] for m in members]))
+            parts = [by_id[m] for m in members if m in by_id]
+            if members and parts and all(m in known_districts for m in members):
+                relations.append((int(position), parts))
     return relations
 
 
@@ -691,6 +752,7 @@ def _severity_table(
         },
         denominators={"returnees_in_high_severity_pct": "returnee_individuals"},
         changes=["returnees_in_high_severity_change"],
+        previous={"returnees_in_high_severity_change": ("returnees_high_previous", "individuals")},
         rounded=counts + ["returnees_in_high_severity_change"],
     )
     protected, suppressions = protect_table("area_severity", data, spec, params)
@@ -751,6 +813,13 @@ def _displacement_table(
             "individuals_in_camp_change": ["individuals_in_camp"],
         },
         changes=["individuals_change", "individuals_in_camp_change"],
+        previous={
+            change: (f"{basis}_previous", "households")
+            for change, basis in (
+                ("individuals_change", "families"), ("individuals_in_camp_change", "families_in_camp")
+            )
+            if f"{basis}_previous" in data.columns
+        },
         rounded=list(counts) + ["individuals_change", "individuals_in_camp_change"],
     )
     protected, suppressions = protect_table("displacement", data, spec, params)
@@ -765,7 +834,7 @@ def _displacement_table(
     )
 
 
-def _criteria_table(part: AsOfSlice, params: DisclosureParameters) -> PublicationTable:
+def _criteria_table(part: AsOfSlice, params: DisclosureParameters, settings: dict[str, Any]) -> PublicationTable:
     fields = [
         Field("survey_round", "string", "Household survey round", "#meta+round"),
         *_area_fields(),
@@ -805,6 +874,8 @@ def _criteria_table(part: AsOfSlice, params: DisclosureParameters) -> Publicatio
     spec = DisclosureSpec(
         key_columns=["area_level", "area_id", "population_group", "criterion"],
         counts={"households": ("households", "households")},
+        # a POA area's households are the sum of its districts' (per group and criterion)
+        column_relations=_column_relations(data, _poa_members(settings), ["population_group", "criterion"]),
         derived={c: ["households"] for c in derived},
     )
     protected, suppressions = protect_table("criteria_progress", data, spec, params)
@@ -819,7 +890,7 @@ def _criteria_table(part: AsOfSlice, params: DisclosureParameters) -> Publicatio
     )
 
 
-def _iris_table(part: AsOfSlice, params: DisclosureParameters) -> PublicationTable:
+def _iris_table(part: AsOfSlice, params: DisclosureParameters, settings: dict[str, Any]) -> PublicationTable:
     fields = [
         Field("survey_round", "string", "Household survey round", "#meta+round"),
         *_area_fields(),
@@ -841,6 +912,7 @@ def _iris_table(part: AsOfSlice, params: DisclosureParameters) -> PublicationTab
     spec = DisclosureSpec(
         key_columns=["area_level", "area_id", "population_group"],
         counts={"households": ("households", "households")},
+        column_relations=_column_relations(data, _poa_members(settings), ["population_group"]),
         derived={"share_overcome_vulnerabilities_pct": ["households"]},
     )
     protected, suppressions = protect_table("iris_composite", data, spec, params)
@@ -854,11 +926,67 @@ def _iris_table(part: AsOfSlice, params: DisclosureParameters) -> PublicationTab
     )
 
 
-def _priority_table(part: AsOfSlice, params: DisclosureParameters) -> PublicationTable:
+def _published_district_values(
+    table: PublicationTable, columns: list[str], population_type: str = ""
+) -> dict[str, float | None]:
+    """District p-code -> sum of the published cells `columns` of its row in a protected table (None when any of
+    them is blank there)."""
+    frame = table.frame
+    if frame.empty:
+        return {}
+    rows = frame[frame["area_level"] == "district"]
+    if population_type:
+        rows = rows[rows["population_type"] == population_type]
+    values: dict[str, float | None] = {}
+    for _i, row in rows.iterrows():
+        cells = [row[c] for c in columns]
+        values[str(row["area_id"])] = None if any(pd.isna(c) for c in cells) else float(sum(cells))
+    return values
+
+
+def _copy_published(
+    data: pd.DataFrame, column: str, published: dict[str, float | None], source: str
+) -> dict[tuple[int, str], str]:
+    """Replace `column` of `data` (one row per district, positions 0..n-1) by the values published for the same
+    district in another protected table: blank where that table leaves it blank, 0 where it has no row (the metric
+    counts such a district as 0). Returns the blanked cells with their reason."""
+    reasons: dict[tuple[int, str], str] = {}
+    values: list[Any] = []
+    for position, area_id in enumerate(data["area_id"].astype(str)):
+        value = published.get(area_id, 0.0)
+        if value is None:
+            reasons[(position, column)] = f"derived: suppressed in {source}"
+        values.append(pd.NA if value is None else value)
+    data[column] = pd.array(values, dtype="Float64")
+    return reasons
+
+
+def _with_reasons(
+    table: str, data: pd.DataFrame, key_columns: list[str], reasons: dict[tuple[int, str], str], columns: list[str]
+) -> tuple[pd.DataFrame, list[Suppression]]:
+    """Flag column and suppressions of cells blanked in `data` (positions 0..n-1), in row and column order."""
+    order = {c: i for i, c in enumerate(columns)}
+    data[SUPPRESSED_FLAG_COLUMN] = [
+        "; ".join(c for c in columns if (position, c) in reasons) for position in range(len(data))
+    ]
+    suppressions = [
+        Suppression(table, row_key(data.iloc[position], key_columns), column, reason)
+        for (position, column), reason in sorted(reasons.items(), key=lambda item: (item[0][0], order[item[0][1]]))
+    ]
+    return data, suppressions
+
+
+def _priority_table(part: AsOfSlice, severity: PublicationTable, displacement: PublicationTable) -> PublicationTable:
+    """Area priority with the raw values that are counts taken from the protected displacement table, and the
+    severity value left out where area severity suppresses the district's share in high severity."""
     data = part.area_priority.copy()
     components = [c[: -len("_points")] for c in data.columns if c.endswith("_points")]
-    count_components = {"returns", "idps_in_camps_and_critical_shelter"}  # individuals: suppressed and rounded
-    integer_components = count_components | {"actor_presence"}
+    # count components: the published (suppressed and rounded) cells of the displacement table they are sums of
+    count_sources = {
+        "returns": ("returnee", ["individuals"]),
+        "idps_in_camps_and_critical_shelter": ("idp", ["individuals_in_camp", "individuals_in_critical_shelter"]),
+    }
+    integer_components = set(count_sources) | {"actor_presence"}
     fields = [
         Field("rank", "integer", "Priority rank (1 = highest)", "#priority+rank"),
         Field("admin1_pcode", "string", "Governorate p-code", "#adm1+code"),
@@ -869,37 +997,54 @@ def _priority_table(part: AsOfSlice, params: DisclosureParameters) -> Publicatio
     for component in components:
         is_integer = component in integer_components
         label = component.replace("_", " ")
+        if component in count_sources:
+            label += " (individuals as published in the displacement table)"
         fields += [
             Field(f"{component}_value", "integer" if is_integer else "number", f"Raw value: {label}",
                   f"#indicator+value+{component}", None if is_integer else 3),
-            Field(f"{component}_score", "number", f"Score 0-1 across districts: {label}",
+            Field(f"{component}_score", "number", f"Score 0-1 across districts, rounded to 0.01: {label}",
                   f"#indicator+score+{component}", 2),
-            Field(f"{component}_points", "number", f"Weighted points: {label}", f"#indicator+points+{component}", 1),
+            Field(f"{component}_points", "number", f"Weighted points, rounded to 0.1: {label}",
+                  f"#indicator+points+{component}", 1),
         ]
     fields.append(FLAG_FIELD)
     if data.empty:
         return _finish("area_priority", "Area priority", "", fields, pd.DataFrame())
     data = data.sort_values(["rank", "area_id"], kind="mergesort").reset_index(drop=True)
     data["priority_score"] = _rounded(data["priority_score"], 1)
-    counts = []
+    reasons: dict[tuple[int, str], str] = {}
     for component in components:
         data[f"{component}_score"] = _rounded(data[f"{component}_score"], 2)
         data[f"{component}_points"] = _rounded(data[f"{component}_points"], 1)
-        if component in count_components:
-            counts.append(f"{component}_value")
+        if component in count_sources:
+            population_type, columns = count_sources[component]
+            published = _published_district_values(displacement, columns, population_type)
+            source = f"displacement ({', '.join(columns)})"
+            reasons.update(_copy_published(data, f"{component}_value", published, source))
+            data[f"{component}_value"] = data[f"{component}_value"].round().astype("Int64")
         elif component not in integer_components:
             data[f"{component}_value"] = _rounded(data[f"{component}_value"], 3)
-    spec = DisclosureSpec(
-        key_columns=["area_id"], counts={c: (c, "individuals") for c in counts}, rounded=counts
+    if "severity_value" in data.columns:
+        # (share in high severity + mean score / 100) / 2 gives the share back: published only where area severity
+        # publishes the share
+        shares = _published_district_values(severity, ["returnees_in_high_severity_pct"])
+        for position, area_id in enumerate(data["area_id"].astype(str)):
+            if area_id in shares and shares[area_id] is None and not pd.isna(data.at[position, "severity_value"]):
+                data.at[position, "severity_value"] = np.nan
+                reasons[(position, "severity_value")] = (
+                    "derived: returnees_in_high_severity_pct suppressed in area_severity"
+                )
+    data, suppressions = _with_reasons(
+        "area_priority", data, ["area_id"], reasons, [f.name for f in fields if f.name != SUPPRESSED_FLAG_COLUMN]
     )
-    protected, suppressions = protect_table("area_priority", data, spec, params)
     return _finish(
         "area_priority",
         "Candidate areas ranked by priority score",
         "Transparent, weighted ranking of districts; weights from the settings. Scores are relative across "
-        "districts and rounded.",
+        "districts and rounded (scores to 0.01, points to 0.1); returns and IDP values are the displacement "
+        "table's published figures, empty where that table suppresses them.",
         fields,
-        protected,
+        data,
         suppressions,
     )
 
@@ -1015,7 +1160,8 @@ def _services_tables(
         Field("iasc_criterion", "integer", "IASC criterion in need", "#indicator+code"),
         Field("criterion_name", "string", "IASC criterion", "#indicator+name"),
         Field("need_reason", "string", "Why the district is in need on the criterion", "#inneed+reason"),
-        Field("returnee_individuals", "integer", "Returnees in the district (Return Index, rounded)",
+        Field("returnee_individuals", "integer",
+              "Returnees in the district as published in area severity (Return Index, rounded)",
               "#affected+returnees+ind"),
         Field("active_orgs", "integer", "Organisations active on the criterion in the month", "#org+num"),
         Field("sectors_active_elsewhere_in_governorate", "string",
@@ -1030,12 +1176,16 @@ def _services_tables(
         gaps["need_reason"] = [
             _gap_reason(row, severity, criteria, gap_threshold, part.criteria) for _i, row in gaps.iterrows()
         ]
-        spec = DisclosureSpec(
-            key_columns=["area_id", "iasc_criterion"],
-            counts={"returnee_individuals": ("returnee_individuals", "individuals")},
-            rounded=["returnee_individuals"],
+        # the district's returnees as published in area severity (blank where it suppresses them)
+        reasons = _copy_published(
+            gaps, "returnee_individuals", _published_district_values(severity, ["returnee_individuals"]),
+            "area_severity",
         )
-        protected, suppressions = protect_table("service_gaps", gaps, spec, params)
+        gaps["returnee_individuals"] = gaps["returnee_individuals"].round().astype("Int64")
+        protected, suppressions = _with_reasons(
+            "service_gaps", gaps, ["area_id", "iasc_criterion"], reasons,
+            [f.name for f in gap_fields if f.name != SUPPRESSED_FLAG_COLUMN],
+        )
         gaps_table = _finish(
             "service_gaps",
             "Service gaps: need without an active service",
@@ -1176,8 +1326,6 @@ def _key_figure_table(figures: list[KeyFigure], params: DisclosureParameters) ->
     ]
     rows, suppressions = [], []
     for figure in figures:
-        change = figure.change
-        flag = ""
 
         def shown(value: float | None, figure: KeyFigure = figure) -> float | None:
             if value is None:
@@ -1186,22 +1334,22 @@ def _key_figure_table(figures: list[KeyFigure], params: DisclosureParameters) ->
                 return round_to(value, params.round_individuals_to)
             return round_to(value, 1)
 
-        if figure.unit == "individuals" and change is not None and 0 < abs(change) < params.min_individuals:
-            suppressions.append(Suppression("key_figures", f"figure={figure.figure}", "change",
-                                            f"primary: change of fewer than {params.min_individuals} individuals"))
-            change, flag = None, "change"
-        rows.append(
-            {
-                "figure": figure.figure,
-                "label": figure.label,
-                "unit": figure.unit,
-                "value": shown(figure.value),
-                "previous_value": shown(figure.previous),
-                "change": shown(change),
-                "source": figure.source,
-                SUPPRESSED_FLAG_COLUMN: flag,
-            }
-        )
+        row = {
+            "figure": figure.figure,
+            "label": figure.label,
+            "unit": figure.unit,
+            "value": shown(figure.value),
+            "previous_value": shown(figure.previous),
+            "change": shown(figure.change),
+            "source": figure.source,
+        }
+        reasons = key_figure_suppressions(figure, params)
+        for column in ("value", "previous_value", "change"):
+            if column in reasons:
+                row[column] = None
+                suppressions.append(Suppression("key_figures", f"figure={figure.figure}", column, reasons[column]))
+        row[SUPPRESSED_FLAG_COLUMN] = "; ".join(c for c in ("value", "previous_value", "change") if c in reasons)
+        rows.append(row)
     return _finish("key_figures", "Key figures", "Headline figures and their change since the previous edition.",
                    fields, pd.DataFrame(rows), suppressions)
 
@@ -1230,7 +1378,8 @@ def _highlights(edition_tables: dict[str, PublicationTable], part: AsOfSlice, pa
             source = raw_districts.loc[pick["area_id"]]
             direction = "rose" if pick["returnees_in_high_severity_change"] > 0 else "fell"
             value = pick["returnees_high"]
-            driver = _severity_driver(source, direction, params, indicator_names)
+            driver = _severity_driver(source, direction, params, indicator_names,
+                                      amount_shown=not _suppressed_cell(pick, "returnee_individuals"))
             bullets.append(
                 f"{pick['area_name']} ({names.get(pick['admin1_pcode'], pick['admin1_pcode'])}): returnees living in "
                 f"high-severity locations {direction} by "
@@ -1252,20 +1401,28 @@ def _highlights(edition_tables: dict[str, PublicationTable], part: AsOfSlice, pa
 
     camps = figures["idps_in_camps"]
     displacement = edition_tables["displacement"].frame
-    if camps.value is not None and not displacement.empty:
-        governorates = displacement[
-            (displacement["area_level"] == "governorate") & (displacement["population_type"] == "idp")
-        ].dropna(subset=["individuals_in_camp_change"])
-        governorates = governorates[governorates["individuals_in_camp_change"] != 0]
-        raw_idp = part.displacement[
-            (part.displacement["area_level"] == "governorate") & (part.displacement["population_type"] == "idp")
-        ]
-        round_change = float((raw_idp["individuals_in_camp"] - raw_idp["individuals_in_camp_previous"]).sum())
+    idp_round = part.displacement_rounds_by_type.get("idp", "")
+    if camps.value is not None and idp_round:
+        in_latest_round = idp_round == part.displacement_round and not displacement.empty
+        governorates = displacement.iloc[0:0]
+        if in_latest_round:
+            governorates = displacement[
+                (displacement["area_level"] == "governorate") & (displacement["population_type"] == "idp")
+            ].dropna(subset=["individuals_in_camp_change"])
+            governorates = governorates[governorates["individuals_in_camp_change"] != 0]
         camps_text = format_people(camps.value, params, significant=True)
-        text = f"IDPs in camps number {camps_text} in {part.displacement_round}"
-        if part.displacement_previous_round:
+        text = f"IDPs in camps number {camps_text} in {idp_round}"
+        if in_latest_round and part.displacement_previous_round:
+            raw_idp = part.displacement[
+                (part.displacement["area_level"] == "governorate") & (part.displacement["population_type"] == "idp")
+            ]
+            round_change = float((raw_idp["individuals_in_camp"] - raw_idp["individuals_in_camp_previous"]).sum())
+            compared = raw_idp.dropna(subset=["individuals_in_camp_previous"])
+            now = float(compared["individuals_in_camp"].sum())
+            before = float(compared["individuals_in_camp_previous"].sum())
             verb = "up" if round_change > 0 else "down" if round_change < 0 else "unchanged"
-            amount = f" {format_people(abs(round_change), params)}" if round_change else ""
+            hidden = is_small(now, params.min_individuals) or is_small(before, params.min_individuals)
+            amount = f" {format_people(abs(round_change), params)}" if round_change and not hidden else ""
             text += f", {verb}{amount} since {part.displacement_previous_round}"
         if not governorates.empty:
             order = governorates["individuals_in_camp_change"].abs().astype(float)
@@ -1344,11 +1501,17 @@ def _indicator_moves(source: pd.Series, worsening: int, indicator_names: dict[st
     return [(str(indicator_names.get(i, i)), moves[f"mean_{i}"]) for i in indicators]
 
 
+def _suppressed_cell(row: pd.Series, column: str) -> bool:
+    flags = str(row.get(SUPPRESSED_FLAG_COLUMN, "") or "")
+    return column in [c.strip() for c in flags.split(";")]
+
+
 def _severity_driver(source: pd.Series, direction: str, params: DisclosureParameters,
-                     indicator_names: dict[str, str]) -> str:
+                     indicator_names: dict[str, str], amount_shown: bool = True) -> str:
     """What moved a district's returnees in high severity: the Return Index indicators (or, without indicator
     means, the scale) that worsened or improved most, the number of locations in high severity, or the number
-    of returnees living in them."""
+    of returnees living in them. The change in returnees is not given when `amount_shown` is False (the district's
+    returnees are suppressed in the published table) or when either round's count is below the threshold."""
     worsening = 1 if direction == "rose" else -1
     scale_changes = {c: float(source[c] - source[f"{c}_previous"]) for c in SCALE_LABELS}
     scale = max(sorted(scale_changes), key=lambda c: worsening * scale_changes[c])
@@ -1366,12 +1529,12 @@ def _severity_driver(source: pd.Series, direction: str, params: DisclosureParame
         noun = "location" if abs(locations) == 1 else "locations"
         more = "more" if locations > 0 else "fewer"
         return f"driven by {abs(int(locations))} {more} {noun} in high severity, with scores stable"
-    returnees = float(source["returnee_individuals"] - source["returnee_individuals_previous"])
+    now, before = source["returnee_individuals"], source["returnee_individuals_previous"]
+    returnees = float(now - before)
     more = "more" if returnees > 0 else "fewer"
-    return (
-        f"driven by {more} returnees in the district ({format_people(abs(returnees), params)}), "
-        "with scores and locations in high severity stable"
-    )
+    small = is_small(now, params.min_individuals) or is_small(before, params.min_individuals)
+    amount = f" ({format_people(abs(returnees), params)})" if amount_shown and not small else ""
+    return f"driven by {more} returnees in the district{amount}, with scores and locations in high severity stable"
 
 
 def _area_names(tables: dict[str, PublicationTable]) -> dict[str, str]:
@@ -1417,14 +1580,15 @@ def build_edition(tables: dict[str, pd.DataFrame], week: str, settings: dict[str
         figure.previous = before.value
 
     severity = _severity_table(current, settings, params)
-    criteria = _criteria_table(current, params)
+    displacement = _displacement_table(current, settings, params)
+    criteria = _criteria_table(current, params, settings)
     publication = [
         _key_figure_table(figures, params),
         severity,
-        _displacement_table(current, settings, params),
-        _priority_table(current, params),
+        displacement,
+        _priority_table(current, severity, displacement),
         criteria,
-        _iris_table(current, params),
+        _iris_table(current, params, settings),
         *_poa_tables(current),
         *_services_tables(current, params, settings, severity, criteria),
         *_source_tables(current),
