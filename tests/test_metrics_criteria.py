@@ -242,8 +242,31 @@ def test_survey_round_end_is_the_last_interview_of_all_households_of_the_round()
     survey.loc[survey["household_id"] == "n2", "admin2_pcode"] = "IQG15Q05"
     for function, columns in ((criteria_progress, CRITERIA_PROGRESS_COLUMNS), (iris_composite, IRIS_COMPOSITE_COLUMNS)):
         table = function(survey, INDICATORS)
-        assert list(table.columns)[-1] == "survey_round_end" and columns["survey_round_end"] == "date"
+        assert list(table.columns) == list(columns) and columns["survey_round_end"] == "date"
         assert table["survey_round_end"].dtype == "datetime64[ns]"
         ends = table.groupby("survey_round")["survey_round_end"].agg(["min", "max"])
         assert ends.loc["2025"].tolist() == [pd.Timestamp("2025-07-03")] * 2
         assert ends.loc["2024"].tolist() == [pd.Timestamp("2024-05-01")] * 2
+
+
+def test_benchmark_households_counts_the_non_displaced_with_a_score():
+    # Sinjar: 3 non-displaced households (one more without a c1 answer); Al-Mosul: 12. Weights are not 1: the
+    # count is unweighted.
+    rows = [_household("2025", f"r{i}", "returnee", 2.0, 1, 0, 1, 1) for i in range(12)]
+    rows += [_household("2025", f"n{i}", "non_displaced", 1.5, 1, 1, 1, NAN) for i in range(3)]
+    rows += [_household("2025", "n_no_c1", "non_displaced", 1.5, NAN, NAN, 1, NAN)]
+    rows += [_household("2025", f"m{i}", "returnee", 1.0, 0, 0, 1, 1, admin2="IQG15Q05", poa="") for i in range(5)]
+    rows += [
+        _household("2025", f"k{i}", "non_displaced", 0.5, 1, 1, 1, NAN, admin2="IQG15Q05", poa="") for i in range(12)
+    ]
+    table = criteria_progress(pd.DataFrame(rows), INDICATORS)
+    assert table["benchmark_households"].dtype == "int64"
+    assert _line(table, "returnee", 1)["benchmark_households"] == 3
+    assert _line(table, "returnee", 2)["benchmark_households"] == 4  # n_no_c1 answered c2
+    assert _line(table, "returnee", 1, level="poa_area", area_id="Sinjar")["benchmark_households"] == 3
+    assert _line(table, "returnee", 1, area_id="IQG15Q05")["benchmark_households"] == 12
+    # not assessed (c5 not asked to the non-displaced; no indicator of criterion 3): 0
+    assert _line(table, "returnee", 5)["benchmark_households"] == 0
+    assert _line(table, "returnee", 3)["benchmark_households"] == 0
+    # the IDP household of the existing survey compares against the same 2 non-displaced households as returnees
+    assert _line(criteria_progress(_survey(), INDICATORS), "idp_out_of_camp", 1)["benchmark_households"] == 2

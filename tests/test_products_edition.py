@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from ds_pipeline.lib.canonical import IASC_CRITERIA
+from ds_pipeline.lib.metrics.criteria import criteria_progress, iris_composite
 from ds_pipeline.lib.products import (
     build_edition,
     build_pack,
@@ -23,8 +24,8 @@ from ds_pipeline.lib.products import (
     render_brief_pdf,
     week_as_of,
 )
-from ds_pipeline.lib.products.brief import SECTION_TITLES
-from ds_pipeline.lib.products.disclosure import DisclosureParameters
+from ds_pipeline.lib.products.brief import SECTION_TITLES, brief_context
+from ds_pipeline.lib.products.disclosure import DisclosureParameters, row_key
 from ds_pipeline.lib.products.edition import (
     AsOfSlice,
     KeyFigure,
@@ -875,3 +876,79 @@ def test_a_partial_round_takes_each_population_from_its_latest_round(tables):
     returnees = next(f for f in edition.key_figures if f.figure == "returnees")
     assert returnees.value is None and format_figure_value(returnees, edition.disclosure) == "n/a"
     assert pd.isna(_row(edition.tables["key_figures"].frame, figure="returnees")["value"])
+
+
+def _survey_household(survey_round: str, number: int, group: str, district: str, safe: float) -> dict:
+    return {
+        "household_id": f"{survey_round}-{district}-{group}-{number}", "survey_round": survey_round,
+        "interview_date": pd.Timestamp(f"{survey_round}-06-01"), "admin1_pcode": district[:5],
+        "admin2_pcode": district, "admin2_name_en": DISTRICTS[district], "poa_area": POA_OF_DISTRICT.get(district, ""),
+        "population_group": group, "weight": 1.5, "c1_safe": safe,
+    }
+
+
+def _small_benchmark_tables() -> dict[str, pd.DataFrame]:
+    """Criteria from a hand-made survey. 2026: Sinjar (POA area of one district) has 12 returnees (half safe) and
+    3 non-displaced households (all safe); Al-Mosul 12 returnees (all safe) and 12 non-displaced (half safe).
+    2025: 12 non-displaced in Sinjar, 4 in Al-Mosul (all safe)."""
+    rows = []
+    for survey_round, non_displaced in (("2025", {"IQG15Q06": 12, "IQG15Q05": 4}),
+                                        ("2026", {"IQG15Q06": 3, "IQG15Q05": 12})):
+        for district, count in non_displaced.items():
+            rows += [_survey_household(survey_round, i, "returnee", district,
+                                       float(district == "IQG15Q05" or i % 2)) for i in range(12)]
+            rows += [_survey_household(survey_round, i, "non_displaced", district,
+                                       float(district == "IQG15Q06" or survey_round == "2025" or i % 2))
+                     for i in range(count)]
+    survey, indicators = pd.DataFrame(rows), {"c1_safe": 1}
+    return {**make_tables(), "criteria_progress": criteria_progress(survey, indicators),
+            "iris_composite": iris_composite(survey, indicators)}
+
+
+def test_a_benchmark_from_fewer_than_the_threshold_of_non_displaced_households_is_blanked():
+    edition = build_edition(_small_benchmark_tables(), WEEK, SETTINGS)
+    assert edition.current.survey_round == "2026"
+    table = edition.tables["criteria_progress"]
+    reasons = {(s.row_key, s.column): s.reason for s in table.suppressions}
+    derived = ["gap_pp", "share_at_or_above_benchmark_pct", "gap_change_pp"]
+    for level, area_id in (("district", "IQG15Q06"), ("poa_area", "Sinjar")):
+        row = _row(table.frame, area_level=level, area_id=area_id, population_group="returnee", criterion=1)
+        # 3 non-displaced households: the benchmark and what is computed from it are blank; the value is not
+        assert (row["households"], row["value_pct"]) == (12, 50)
+        assert all(pd.isna(row[c]) for c in ["benchmark_pct", *derived])
+        assert row["suppressed_columns"] == "benchmark_pct; " + "; ".join(derived)
+        key = f"area_level={level}; area_id={area_id}; population_group=returnee; criterion=1"
+        assert reasons[(key, "benchmark_pct")] == "primary: benchmark from fewer than 10 non-displaced households"
+        assert {reasons[(key, c)] for c in derived} == {"derived: computed from suppressed benchmark_pct"}
+    mosul = _row(table.frame, area_id="IQG15Q05", population_group="returnee", criterion=1)
+    assert (mosul["benchmark_pct"], mosul["gap_pp"], mosul["share_at_or_above_benchmark_pct"]) == (50, 50, 100)
+    # its 2025 benchmark rested on 4 households: the change since then would give the 2025 gap back
+    assert pd.isna(mosul["gap_change_pp"]) and mosul["suppressed_columns"] == "gap_change_pp"
+    key = "area_level=district; area_id=IQG15Q05; population_group=returnee; criterion=1"
+    assert reasons[(key, "gap_change_pp")] == "derived: previous benchmark from fewer than 10 non-displaced households"
+    assert sum(1 for s in edition.suppressions if s.table == "criteria_progress") == 2 * 4 + 1
+    # the suppressions stay in the table's row and column order
+    rows = [row_key(row, ["area_level", "area_id", "population_group", "criterion"])
+            for _i, row in table.frame.iterrows()]
+    columns = list(table.frame.columns)
+    order = [(rows.index(s.row_key), columns.index(s.column)) for s in table.suppressions]
+    assert order == sorted(order)
+
+    # the heat matrix shows the cell as suppressed; Al-Mosul's gap is shown
+    matrix = {row["area"]: row["cells"] for row in brief_context(edition)["criteria"]["matrix_rows"]}
+    assert matrix["Sinjar"][0] == matrix["Sinjar (district)"][0] == "s"
+    assert matrix["Al-Mosul (district)"][0] == "+50 R"
+    # the priority table's mean gap of Sinjar is the returnees' gap: blank too
+    priority = edition.tables["area_priority"]
+    assert pd.isna(_row(priority.frame, area_id="IQG15Q06")["criteria_gap_value"])
+    assert _row(priority.frame, area_id="IQG15Q05")["criteria_gap_value"] == pytest.approx(0.5)
+    assert {(s.row_key, s.reason) for s in priority.suppressions if s.column == "criteria_gap_value"} == {
+        ("area_id=IQG15Q06", "derived: benchmark from fewer than 10 non-displaced households in criteria_progress")
+    }
+
+
+def test_brief_method_names_the_change_benchmark_and_priority_rounding_rules(html):
+    text = " ".join(html.split())
+    assert "changes whose previous count was below the threshold (but not zero) are suppressed too" in text
+    assert "A criteria benchmark from fewer than 10 non-displaced households is suppressed" in text
+    assert "Priority component scores are rounded to 0.01, and points and priority scores to 0.1" in text

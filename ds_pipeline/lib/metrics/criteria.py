@@ -42,6 +42,7 @@ CRITERIA_PROGRESS_COLUMNS: dict[str, str] = {
     "share_at_or_above_benchmark": "float",
     "gap_change_since_previous": "float",
     "survey_round_end": "date",
+    "benchmark_households": "int",
 }
 CRITERIA_PROGRESS_KEYS = ("survey_round", "area_level", "area_id", "population_group", "criterion")
 
@@ -77,7 +78,8 @@ def _scored_households(survey: pd.DataFrame, indicators: dict[str, int]) -> tupl
     """Criterion scores of displaced households next to the benchmark of their area, per area level.
 
     Returns (households, areas): households has one row per area level x displaced household with
-    ``score_<c>``, ``benchmark_<c>`` and ``indicators_assessed_<c>`` for each criterion c; areas gives the
+    ``score_<c>``, ``benchmark_<c>``, ``benchmark_households_<c>`` and ``indicators_assessed_<c>`` for each
+    criterion c; areas gives the
     area names. Only indicators with data for both the household's group and the non-displaced of the same
     survey round and area enter the scores of that comparison, so value and benchmark measure the same thing.
     """
@@ -154,19 +156,22 @@ def _criterion_scores(rows: pd.DataFrame, both: pd.DataFrame, by_criterion: dict
 
 
 def _benchmarks(benchmark_scores: pd.DataFrame, by_criterion: dict[int, list[str]]) -> pd.DataFrame:
-    """benchmark_<c>: weighted mean criterion score of the non-displaced households of each area."""
+    """benchmark_<c>: weighted mean criterion score of the non-displaced households of each area;
+    benchmark_households_<c>: how many of them have a score (unweighted)."""
     sums = benchmark_scores[_AREA].copy()
     for criterion in by_criterion:
         score = benchmark_scores[f"score_{criterion}"]
         weight = benchmark_scores["weight"].where(score.notna(), 0.0)
         sums[f"weighted_{criterion}"] = (score.fillna(0.0) * weight).astype("float64")
         sums[f"weight_{criterion}"] = weight.astype("float64")
+        sums[f"count_{criterion}"] = score.notna().astype("int64")
     totals = sums.groupby(_AREA, sort=True).sum()
     result = pd.DataFrame(index=totals.index)
     for criterion in by_criterion:
         result[f"benchmark_{criterion}"] = safe_divide(
             totals[f"weighted_{criterion}"], totals[f"weight_{criterion}"]
         ).to_numpy()
+        result[f"benchmark_households_{criterion}"] = totals[f"count_{criterion}"].to_numpy()
     return result
 
 
@@ -183,8 +188,9 @@ def criteria_progress(survey: pd.DataFrame, indicators: dict[str, int]) -> pd.Da
     over the group's households; benchmark = weighted mean over the area's non-displaced households;
     gap = value - benchmark; share_at_or_above_benchmark = weighted share of the group's households whose
     score is at or above the benchmark. households / weighted_households count the group's households with
-    a score. A criterion without a comparable indicator has assessed=False and NaN figures. survey_round_end
-    is the last interview_date of the round over all its households (what dates the round in an edition).
+    a score; benchmark_households counts the area's non-displaced households with a score (unweighted). A
+    criterion without a comparable indicator has assessed=False and NaN figures. survey_round_end is the last
+    interview_date of the round over all its households (what dates the round in an edition).
     """
     households, areas = _scored_households(survey, indicators)
     if households.empty:
@@ -199,6 +205,7 @@ def criteria_progress(survey: pd.DataFrame, indicators: dict[str, int]) -> pd.Da
         lines = households[keys].copy()
         lines["indicators_assessed"] = households[f"indicators_assessed_{criterion}"]
         lines["benchmark"] = benchmark
+        lines["benchmark_households"] = households[f"benchmark_households_{criterion}"].fillna(0)
         lines["households"] = has_score.astype("int64")
         lines["weighted_households"] = weight
         lines["weighted_score"] = score.fillna(0.0) * weight
@@ -207,6 +214,7 @@ def criteria_progress(survey: pd.DataFrame, indicators: dict[str, int]) -> pd.Da
         table = grouped[["households", "weighted_households", "weighted_score", "weighted_at_or_above"]].sum()
         table["indicators_assessed"] = grouped["indicators_assessed"].max()
         table["benchmark"] = grouped["benchmark"].max()
+        table["benchmark_households"] = grouped["benchmark_households"].max()
         table = table.reset_index()
         table["criterion"] = criterion
         parts.append(table)

@@ -69,6 +69,9 @@ DEFAULT_GAP_THRESHOLD = -0.10
 SCALE_DRIVER_MIN_POINTS = 0.5  # a Return Index scale moving less than this is not named as the driver
 INDICATOR_DRIVER_MIN_PP = 1.0  # an indicator mean moving less than this (percentage points) is not named either
 INDICATOR_DRIVERS_NAMED = 2  # at most this many indicators are named as drivers
+CRITERIA_KEYS = ("area_level", "area_id", "population_group", "criterion")
+# published criteria cells that rest on the non-displaced benchmark
+BENCHMARK_DERIVED = ("gap_pp", "share_at_or_above_benchmark_pct", "gap_change_pp")
 KIND_ORDER = ("displacement", "return_index", "household_survey", "poa_submission", "service_mapping", "gazetteer")
 
 
@@ -340,6 +343,24 @@ def _inventory_round_dates(rounds: list[str], inventory: pd.DataFrame) -> dict[s
     return dates
 
 
+def _with_previous_benchmark_households(criteria: pd.DataFrame, survey_round: str, rounds: list[str]) -> pd.DataFrame:
+    """Criteria rows of `survey_round` with `benchmark_households_previous`: the benchmark households of the same
+    area, group and criterion in the latest earlier round with a row for it (the round its gap change is
+    measured against). Tables without benchmark_households are returned as they are."""
+    current = criteria[criteria["survey_round"].astype(str) == survey_round].reset_index(drop=True)
+    if "benchmark_households" not in criteria.columns:
+        return current
+    earlier = rounds[: rounds.index(survey_round)]
+    keys = list(CRITERIA_KEYS)
+    previous = criteria[criteria["survey_round"].astype(str).isin(earlier)].copy()
+    previous["_order"] = previous["survey_round"].astype(str).map({r: i for i, r in enumerate(earlier)})
+    previous = previous.sort_values("_order", kind="mergesort").drop_duplicates(keys, keep="last")
+    previous = previous[keys + ["benchmark_households"]].rename(
+        columns={"benchmark_households": "benchmark_households_previous"}
+    )
+    return current.merge(previous, on=keys, how="left")
+
+
 def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[0:0].copy()
 
@@ -410,7 +431,7 @@ def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict
     survey_rounds = [r for r, d in survey_dates.items() if d is None or d <= as_of]
     if survey_rounds:
         part.survey_round = survey_rounds[-1]
-        part.criteria = criteria[criteria["survey_round"].astype(str) == part.survey_round].reset_index(drop=True)
+        part.criteria = _with_previous_benchmark_households(criteria, part.survey_round, list(survey_dates))
         part.iris = (
             iris[iris["survey_round"].astype(str) == part.survey_round].reset_index(drop=True)
             if not iris.empty
@@ -872,13 +893,14 @@ def _criteria_table(part: AsOfSlice, params: DisclosureParameters, settings: dic
     data = data.reset_index(drop=True)
     derived = ["value_pct", "gap_pp", "share_at_or_above_benchmark_pct", "gap_change_pp"]
     spec = DisclosureSpec(
-        key_columns=["area_level", "area_id", "population_group", "criterion"],
+        key_columns=list(CRITERIA_KEYS),
         counts={"households": ("households", "households")},
         # a POA area's households are the sum of its districts' (per group and criterion)
         column_relations=_column_relations(data, _poa_members(settings), ["population_group", "criterion"]),
         derived={c: ["households"] for c in derived},
     )
     protected, suppressions = protect_table("criteria_progress", data, spec, params)
+    protected, suppressions = _suppress_small_benchmarks(protected, suppressions, params)
     return _finish(
         "criteria_progress",
         "Progress on the 8 IASC criteria",
@@ -888,6 +910,49 @@ def _criteria_table(part: AsOfSlice, params: DisclosureParameters, settings: dic
         protected,
         suppressions,
     )
+
+
+def _small_benchmark(row: pd.Series, params: DisclosureParameters, column: str = "benchmark_households") -> bool:
+    """True where a criteria row's benchmark rests on 1 to threshold - 1 non-displaced households."""
+    return is_small(row.get(column), params.min_households)
+
+
+def _suppress_small_benchmarks(
+    protected: pd.DataFrame, suppressions: list[Suppression], params: DisclosureParameters
+) -> tuple[pd.DataFrame, list[Suppression]]:
+    """Blank the benchmark of a protected criteria table where it rests on fewer than the threshold of
+    non-displaced households, with the gap, share at or above and gap change computed from it; blank the gap change
+    where the previous round's benchmark did. Cells already blank keep their reason."""
+    threshold = params.min_households
+    keys = list(CRITERIA_KEYS)
+    flagged = [{c.strip() for c in str(f or "").split(";") if c.strip()} for f in protected[SUPPRESSED_FLAG_COLUMN]]
+    added: dict[tuple[int, str], str] = {}
+    for position, row in protected.iterrows():
+        if _small_benchmark(row, params):
+            added[(position, "benchmark_pct")] = (
+                f"primary: benchmark from fewer than {threshold} non-displaced households"
+            )
+            added.update({(position, c): "derived: computed from suppressed benchmark_pct" for c in BENCHMARK_DERIVED})
+        elif _small_benchmark(row, params, "benchmark_households_previous"):
+            added[(position, "gap_change_pp")] = (
+                f"derived: previous benchmark from fewer than {threshold} non-displaced households"
+            )
+    added = {cell: reason for cell, reason in added.items() if cell[1] not in flagged[cell[0]]}
+    if not added:
+        return protected, suppressions
+    protected = protected.copy()
+    for position, column in added:
+        protected.at[position, column] = pd.NA
+        flagged[position].add(column)
+    order = {c: i for i, c in enumerate(protected.columns)}
+    protected[SUPPRESSED_FLAG_COLUMN] = ["; ".join(sorted(f, key=order.__getitem__)) for f in flagged]
+    positions = {row_key(row, keys): position for position, row in protected.iterrows()}
+    suppressions = suppressions + [
+        Suppression("criteria_progress", row_key(protected.iloc[position], keys), column, reason)
+        for (position, column), reason in added.items()
+    ]
+    suppressions.sort(key=lambda s: (positions[s.row_key], order[s.column]))
+    return protected, suppressions
 
 
 def _iris_table(part: AsOfSlice, params: DisclosureParameters, settings: dict[str, Any]) -> PublicationTable:
@@ -976,9 +1041,12 @@ def _with_reasons(
     return data, suppressions
 
 
-def _priority_table(part: AsOfSlice, severity: PublicationTable, displacement: PublicationTable) -> PublicationTable:
-    """Area priority with the raw values that are counts taken from the protected displacement table, and the
-    severity value left out where area severity suppresses the district's share in high severity."""
+def _priority_table(
+    part: AsOfSlice, severity: PublicationTable, displacement: PublicationTable, params: DisclosureParameters
+) -> PublicationTable:
+    """Area priority with the raw values that are counts taken from the protected displacement table, the
+    severity value left out where area severity suppresses the district's share in high severity, and the criteria
+    gap value left out where a benchmark of the district rests on too few non-displaced households."""
     data = part.area_priority.copy()
     components = [c[: -len("_points")] for c in data.columns if c.endswith("_points")]
     # count components: the published (suppressed and rounded) cells of the displacement table they are sums of
@@ -1033,6 +1101,17 @@ def _priority_table(part: AsOfSlice, severity: PublicationTable, displacement: P
                 data.at[position, "severity_value"] = np.nan
                 reasons[(position, "severity_value")] = (
                     "derived: returnees_in_high_severity_pct suppressed in area_severity"
+                )
+    if "criteria_gap_value" in data.columns and not part.criteria.empty:
+        # the mean gap of a district gives back a gap that criteria_progress blanks for its small benchmark
+        districts = part.criteria[(part.criteria["area_level"] == "district") & part.criteria["assessed"].astype(bool)]
+        small = {str(r["area_id"]) for _i, r in districts.iterrows() if _small_benchmark(r, params)}
+        for position, area_id in enumerate(data["area_id"].astype(str)):
+            if area_id in small and not pd.isna(data.at[position, "criteria_gap_value"]):
+                data.at[position, "criteria_gap_value"] = np.nan
+                reasons[(position, "criteria_gap_value")] = (
+                    f"derived: benchmark from fewer than {params.min_households} non-displaced households "
+                    "in criteria_progress"
                 )
     data, suppressions = _with_reasons(
         "area_priority", data, ["area_id"], reasons, [f.name for f in fields if f.name != SUPPRESSED_FLAG_COLUMN]
@@ -1586,7 +1665,7 @@ def build_edition(tables: dict[str, pd.DataFrame], week: str, settings: dict[str
         _key_figure_table(figures, params),
         severity,
         displacement,
-        _priority_table(current, severity, displacement),
+        _priority_table(current, severity, displacement, params),
         criteria,
         _iris_table(current, params, settings),
         *_poa_tables(current),
