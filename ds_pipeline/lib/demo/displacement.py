@@ -668,16 +668,24 @@ def plant_displacement(rng: random.Random, files: list[DemoFile], never: set[str
             duplicate = dict(row)
             demo_file.insert_after(row, duplicate)
             demo_file.plant(duplicate, "Place id", problem, STAGE_VALIDATED)
-        elif problem == "missing p-code":
-            row["District Pcode"] = ""
-            demo_file.plant(row, "District Pcode", problem, STAGE_VALIDATED)
-        elif problem == "p-code not in gazetteer":
-            column, value = _unknown_pcode(rng, row, geography)
-            row[column] = value
-            demo_file.plant(row, column, problem, STAGE_CONFORMED)
         else:
-            row["District Pcode"] = legacy_pcode(rng)
-            demo_file.plant(row, "District Pcode", problem, STAGE_CONFORMED)
+            _plant_pcode_problem(rng, demo_file, row, problem, geography)
+
+
+def _plant_pcode_problem(
+    rng: random.Random, demo_file: DemoFile, row: dict[str, str], problem: str, geography: Geography
+) -> None:
+    """Plant one of the p-code problems shared by the DTM lists and the Return Index."""
+    if problem == "missing p-code":
+        row["District Pcode"] = ""
+        demo_file.plant(row, "District Pcode", problem, STAGE_VALIDATED)
+    elif problem == "p-code not in gazetteer":
+        column, value = _unknown_pcode(rng, row, geography)
+        row[column] = value
+        demo_file.plant(row, column, problem, STAGE_CONFORMED)
+    else:
+        row["District Pcode"] = legacy_pcode(rng)
+        demo_file.plant(row, "District Pcode", problem, STAGE_CONFORMED)
 
 
 def plant_return_index(rng: random.Random, files: list[DemoFile], never: set[str], geography: Geography) -> None:
@@ -696,13 +704,5 @@ def plant_return_index(rng: random.Random, files: list[DemoFile], never: set[str
             column = rng.choice(indicator_names)
             row[column] = rng.choice(("2", "-1", "1.5", "10"))
             demo_file.plant(row, column, problem, STAGE_VALIDATED)
-        elif problem == "missing p-code":
-            row["District Pcode"] = ""
-            demo_file.plant(row, "District Pcode", problem, STAGE_VALIDATED)
-        elif problem == "p-code not in gazetteer":
-            column, value = _unknown_pcode(rng, row, geography)
-            row[column] = value
-            demo_file.plant(row, column, problem, STAGE_CONFORMED)
         else:
-            row["District Pcode"] = legacy_pcode(rng)
-            demo_file.plant(row, "District Pcode", problem, STAGE_CONFORMED)
+            _plant_pcode_problem(rng, demo_file, row, problem, geography)
