@@ -9,7 +9,7 @@ from ds_pipeline.defs.partitions import weeks
 from ds_pipeline.defs.resources import PublishFolder, SourcesFolder
 from ds_pipeline.lib.products.brief import render_brief_html, render_brief_pdf
 from ds_pipeline.lib.products.edition import Edition, build_edition, week_of
-from ds_pipeline.lib.products.pack import build_pack
+from ds_pipeline.lib.products.pack import build_pack, write_brief, write_pack
 from ds_pipeline.lib.products.submission_feedback import feedback_reports
 from ds_pipeline.lib.products.verify import missing_sections, pdf_page_count
 
@@ -57,13 +57,8 @@ def weekly_edition(context: dg.AssetExecutionContext, sources: SourcesFolder, **
 def dstwg_brief(
     context: dg.AssetExecutionContext, publish: PublishFolder, weekly_edition: Edition
 ) -> dg.MaterializeResult:
-    folder = publish.root / weekly_edition.week
-    folder.mkdir(parents=True, exist_ok=True)
     html, pdf = render_checked_brief(weekly_edition, weekly_edition.sensitivity_label)
-    html_path = folder / f"{weekly_edition.brief_stem}.html"
-    pdf_path = folder / f"{weekly_edition.brief_stem}.pdf"
-    html_path.write_text(html, encoding="utf-8")
-    pdf_path.write_bytes(pdf)
+    html_path, pdf_path = write_brief(publish.root, weekly_edition, html, pdf)
     context.log.info(f"brief written: {pdf_path} ({len(pdf):,} bytes)")
     return dg.MaterializeResult(
         metadata={"html": dg.MetadataValue.path(str(html_path)), "pdf": dg.MetadataValue.path(str(pdf_path)),
@@ -77,12 +72,9 @@ def dstwg_brief(
 def rwg_pack(
     context: dg.AssetExecutionContext, publish: PublishFolder, weekly_edition: Edition
 ) -> dg.MaterializeResult:
-    folder = publish.root / weekly_edition.week
-    folder.mkdir(parents=True, exist_ok=True)
     html, pdf = render_checked_brief(weekly_edition, weekly_edition.pack_sensitivity_label)
     pack = build_pack(weekly_edition, html, pdf)
-    path = folder / weekly_edition.pack_name
-    path.write_bytes(pack)
+    path = write_pack(publish.root, weekly_edition, pack)
     context.log.info(f"pack written: {path} ({len(pack):,} bytes)")
     return dg.MaterializeResult(metadata={"zip": dg.MetadataValue.path(str(path)), "zip_bytes": len(pack)})
 

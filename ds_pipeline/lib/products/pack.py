@@ -250,6 +250,29 @@ def build_pack(edition: Edition, html: str, pdf: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def edition_folder(out_dir: Path, edition: Edition) -> Path:
+    """`out_dir/<week>/`, created if needed: where an edition's brief and pack are published."""
+    folder = Path(out_dir) / edition.week
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def write_brief(out_dir: Path, edition: Edition, html: str, pdf: bytes) -> tuple[Path, Path]:
+    """Write the brief's HTML and PDF into the edition's folder; returns their paths."""
+    folder = edition_folder(out_dir, edition)
+    html_path, pdf_path = folder / f"{edition.brief_stem}.html", folder / f"{edition.brief_stem}.pdf"
+    html_path.write_bytes(html.encode("utf-8"))
+    pdf_path.write_bytes(pdf)
+    return html_path, pdf_path
+
+
+def write_pack(out_dir: Path, edition: Edition, pack: bytes) -> Path:
+    """Write the RWG pack zip into the edition's folder; returns its path."""
+    path = edition_folder(out_dir, edition) / edition.pack_name
+    path.write_bytes(pack)
+    return path
+
+
 def publish_edition(
     tables: dict[str, pd.DataFrame], week: str, settings: dict[str, Any], out_dir: Path
 ) -> dict[str, Any]:
@@ -258,16 +281,8 @@ def publish_edition(
     html = render_brief_html(edition)
     pdf, pages = render_brief_document(html, edition)
     pack = build_pack(edition, html, pdf)
-    folder = Path(out_dir) / week
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "html": folder / f"{edition.brief_stem}.html",
-        "pdf": folder / f"{edition.brief_stem}.pdf",
-        "pack": folder / edition.pack_name,
-    }
-    paths["html"].write_bytes(html.encode("utf-8"))
-    paths["pdf"].write_bytes(pdf)
-    paths["pack"].write_bytes(pack)
+    html_path, pdf_path = write_brief(out_dir, edition, html, pdf)
+    paths = {"html": html_path, "pdf": pdf_path, "pack": write_pack(out_dir, edition, pack)}
     return {
         "week": week,
         "as_of": edition.as_of.isoformat(),
