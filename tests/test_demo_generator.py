@@ -182,6 +182,7 @@ def test_planted_rows_hold_the_bad_value_the_manifest_names(demo: tuple[Path, di
     units = records(folder, "files/gazetteer/iraq_cod_ab_pcodes.csv").values()
     pcodes = {u["P-Code"] for u in units}
     district_names: dict[str, set[str]] = {}
+    by_code = {u["P-Code"]: u for u in units}
     for unit in units:
         if unit["Admin Level"] == "2":
             names = {_normalise(n) for n in [unit["Name (English)"], *unit["Aliases"].split("|")] if n}
@@ -244,10 +245,16 @@ def test_planted_rows_hold_the_bad_value_the_manifest_names(demo: tuple[Path, di
             assert _normalise(value) not in district_names[row["Governorate Pcode"]]
         elif problem == "unknown POA area":
             assert value not in poa_names
+        elif problem == "admin name disagrees with p-code":
+            coded = by_code[row[f"{column} Pcode"]]
+            own = {_normalise(n) for n in [coded["Name (English)"], *coded["Aliases"].split("|")] if n}
+            siblings = {u["Name (English)"] for u in units
+                        if u["Parent P-Code"] == coded["Parent P-Code"] and u["P-Code"] != coded["P-Code"]}
+            assert _normalise(value) not in own and value in siblings
         else:
             pytest.fail(f"unexpected problem {problem!r}")
     assert {"duplicate location id", "legacy p-code", "unmatched district name", "missing column",
-            "unknown POA area", "indicator value not 0/1", "not a date"} <= seen
+            "unknown POA area", "indicator value not 0/1", "not a date", "admin name disagrees with p-code"} <= seen
 
 
 def test_unplanted_rows_are_clean(demo: tuple[Path, dict]) -> None:

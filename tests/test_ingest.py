@@ -36,14 +36,17 @@ IDP_ROWS = [
     "L1,IQG15,IQG15Q05,Hay Al-Zuhur again,10,60,0,0,10,0,IQG15,K",  # row 7: duplicate place id
 ]
 
-REGISTRY = {
-    "cod_ab": """source: cod_ab
+# The registry entry of a COD-AB style gazetteer file (files/gazetteer.csv), shared by the tests that build sources.
+GAZETTEER_ENTRY = """source: cod_ab
 kind: gazetteer
 files: files/gazetteer.csv
 format: csv
 columns: {admin_level: Admin Level, pcode: P-Code, name_en: Name (English), name_ar: Name (Arabic),
           parent_pcode: Parent P-Code, aliases: Aliases, valid_from: Valid from date}
-""",
+"""
+
+REGISTRY = {
+    "cod_ab": GAZETTEER_ENTRY,
     "dtm_idp": """source: dtm_idp
 kind: displacement
 files: "files/idp_R{round}.csv"

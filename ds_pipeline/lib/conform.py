@@ -91,6 +91,25 @@ class Gazetteer:
             return "", f"the {level_text} name '{name}' matches several units{parent_text}"
         return "", f"no {level_text}{parent_text} is called '{name}' (also tried aliases and close spellings)"
 
+    def compare_name(self, pcode: str, name: str) -> tuple[str, str]:
+        """(note, problem) of a provider name given beside a known p-code: problem is '' when the name, matched
+        within the code's parent as if no code were given, is the coded unit; note records a non-exact match."""
+        unit = self.units[pcode]
+        given = name.strip()
+        if normalise_name(given) == normalise_name(unit.name_en) or given == unit.name_ar:
+            note = "" if given == unit.name_en else f"spelling: {given} -> {unit.name_en} ({unit.pcode})"
+            return note, ""
+        matched, note = self.match_name(given, unit.parent, unit.level)
+        if matched == pcode:
+            return note, ""
+        level_text = {1: "governorate", 2: "district", 3: "sub-district"}[unit.level]
+        start = f"p-code {pcode} is {unit.name_en} but the {level_text} name given is '{given}'"
+        if matched:
+            other = self.units[matched]
+            named = matched if other.name_en == given else f"{other.name_en}, {matched}"
+            return "", f"{start} ({named})"
+        return "", f"{start}: {note}"
+
     def check_pcode(self, pcode: str, level: int, parent: str) -> str:
         """'' when the p-code is a known unit of that level under that parent, else the reason it is not."""
         level_text = {1: "governorate", 2: "district", 3: "sub-district"}[level]
@@ -123,6 +142,13 @@ def _resolve_admin(gazetteer: Gazetteer, key: tuple[str, ...]) -> tuple[tuple[st
             problem = gazetteer.check_pcode(code, level, parent)
             if problem:
                 return ("", "", "", ""), Rejection(-1, column, "pcode_in_gazetteer", problem)
+            if name:  # a name beside the code must name the same unit
+                note, problem = gazetteer.compare_name(code, name)
+                if problem:
+                    name_column = column.replace("pcode", "name")
+                    return ("", "", "", ""), Rejection(-1, name_column, "name_matches_pcode", problem)
+                if note:
+                    notes.append(note)
             resolved.append(code)
         elif name and (level == 1 or parent):
             code, note = gazetteer.match_name(name, parent, level)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ds_pipeline.lib.demo.geography import AdminUnit, Geography
+from ds_pipeline.lib.demo.name_mismatch import plant_dtm_name_mismatches
 from ds_pipeline.lib.demo.people import person_name, phone_number, place_name
 from ds_pipeline.lib.demo.tables import (
     STAGE_CONFORMED,
@@ -597,6 +598,10 @@ def build_displacement(seed: int, scale: float, rounds: list[Round], geography: 
     plant_displacement(plant_rng, demo.idp_files, never_planted, geography)
     plant_displacement(plant_rng, demo.returnee_files, never_planted, geography)
     plant_return_index(plant_rng, demo.return_index_files, never_planted, geography)
+    mismatch_rng = seeded_random(seed, "planted-name-mismatch")
+    for files, id_column in ((demo.idp_files, "Place id"), (demo.returnee_files, "Place id"),
+                             (demo.return_index_files, "Location ID")):
+        plant_dtm_name_mismatches(mismatch_rng, files, id_column, never_planted, geography)
     return demo
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ds_pipeline.lib.demo.geography import AdminUnit, Geography
+from ds_pipeline.lib.demo.name_mismatch import plant_name_mismatch
 from ds_pipeline.lib.demo.tables import (
     STAGE_CONFORMED,
     STAGE_VALIDATED,
@@ -291,6 +292,9 @@ def build_service_mapping(seed: int, scale: float, geography: Geography) -> Demo
     demo_file = DemoFile(SOURCE_ID, RELATIVE_PATH, [name for name, _ in COLUMNS], rows, first_data_row=3)
     poa_districts = {by_name[name].pcode for name in ("Sinjar", "Al-Ba'aj", "Balad", "Al-Ramadi")}
     _plant(seeded_random(seed, "planted-service-mapping"), demo_file, poa_districts)
+    plant_name_mismatch(seeded_random(seed, "planted-name-mismatch-4w"), demo_file,
+                        ("Governorate", "Governorate Pcode"), geography,
+                        lambda row: row["_district_pcode"] not in poa_districts)
     for row in demo_file.rows:
         row.pop("_district_pcode", None)
         row.pop("_governorate", None)
