@@ -6,6 +6,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
 import pytest
 import sqlalchemy as sa
 
@@ -14,6 +15,17 @@ from ds_pipeline.run import run_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK = "2026-W47"
+
+
+@pytest.fixture()
+def defs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dg.Definitions:
+    """The project's Dagster definitions, loaded over an empty sources folder and a throwaway warehouse."""
+    from ds_pipeline.definitions import defs as load_defs
+
+    monkeypatch.setenv("DS_SOURCES_DIR", str(tmp_path / "sources"))
+    monkeypatch.setenv("DS_DATABASE_URL", f"sqlite:///{tmp_path}/w.db")
+    monkeypatch.setenv("DS_ASSETS_DIR", str(tmp_path / "assets"))
+    return load_defs()
 
 
 @pytest.fixture(scope="session")

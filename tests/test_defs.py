@@ -7,19 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
-import pytest
-
-from ds_pipeline.definitions import defs as load_defs
 
 GROUPS = {"raw", "validated", "conformed", "metrics", "products"}
-
-
-@pytest.fixture()
-def defs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dg.Definitions:
-    monkeypatch.setenv("DS_SOURCES_DIR", str(tmp_path / "sources"))
-    monkeypatch.setenv("DS_DATABASE_URL", f"sqlite:///{tmp_path}/w.db")
-    monkeypatch.setenv("DS_ASSETS_DIR", str(tmp_path / "assets"))
-    return load_defs()
 
 
 def test_definitions_load_and_every_asset_sits_in_a_stage_group(defs: dg.Definitions) -> None:
@@ -59,17 +48,17 @@ def test_round_sources_are_partitioned_by_round_and_products_by_week(defs: dg.De
     )
 
 
-def test_schedules_are_off_and_target_the_week_of_their_tick(defs: dg.Definitions) -> None:
+def test_schedules_are_off_and_target_the_last_complete_week(defs: dg.Definitions) -> None:
     for name in ("dstwg_weekly_schedule", "rwg_monthly_schedule"):
         schedule = defs.resolve_schedule_def(name)
         assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
     repository = defs.get_repository_def()
     weekly = defs.resolve_schedule_def("dstwg_weekly_schedule")
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 23, 6), repository_def=repository)
-    assert weekly.evaluate_tick(context).run_requests[0].partition_key == "2026-11-23"
+    assert weekly.evaluate_tick(context).run_requests[0].partition_key == "2026-11-16"  # 2026-W47, ended Sunday
     monthly = defs.resolve_schedule_def("rwg_monthly_schedule")
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 1, 7), repository_def=repository)
-    assert monthly.evaluate_tick(context).run_requests[0].partition_key == "2026-11-30"
+    assert monthly.evaluate_tick(context).run_requests[0].partition_key == "2026-11-23"  # 2026-W48
 
 
 def test_source_files_sensor_runs_each_new_or_changed_file_once(defs: dg.Definitions, tmp_path: Path) -> None:

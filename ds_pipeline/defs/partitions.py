@@ -5,5 +5,7 @@ import dagster as dg
 # "R139": one partition per DTM round; added by the CLI, the new-round sensor or the UI.
 rounds = dg.DynamicPartitionsDefinition(name="rounds")
 
-# One partition per ISO week (key = the Monday), the current week included so this week's brief can be built.
+# One partition per ISO week (key = the Monday). The schedules and `ds-pipeline publish` build the last complete
+# week (ds_pipeline.lib.edition_calendar.last_complete_week); the current week is included too (end_offset=1) so
+# that a provisional edition of it can still be built on request (`--week`, or from the UI).
 weeks = dg.WeeklyPartitionsDefinition(start_date="2025-12-29", day_offset=1, end_offset=1)

@@ -11,7 +11,7 @@ import pandas as pd
 from ds_pipeline.lib.conform import Gazetteer, conform
 from ds_pipeline.lib.readers import read_kind, read_source_file
 from ds_pipeline.lib.registry import SourceEntry, SourceFile, load_registry
-from ds_pipeline.lib.settings import load_settings, poa_area_of_pcode
+from ds_pipeline.lib.settings import household_sizes, load_settings, poa_area_of_pcode
 from ds_pipeline.lib.validation import validate_raw
 
 
@@ -78,7 +78,7 @@ def validate_and_conform(
     """
     entry_of = {e.source_id: e for e in registry}
     indicators = list(settings["survey"]["indicators"]) if kind == "household_survey" else []
-    validated, rejected_validation = validate_raw(raw, kind, entry_of, indicators)
+    validated, rejected_validation = validate_raw(raw, kind, entry_of, indicators, household_sizes(settings))
     gazetteer_raw = read_kind(sources_dir, registry, "gazetteer")
     gazetteer_units, _ = validate_raw(gazetteer_raw, "gazetteer", entry_of)
     conformed, rejected_conforming = conform(

@@ -20,6 +20,7 @@ import xlsxwriter
 
 from ds_pipeline.lib.canonical import IASC_CRITERIA, POA_STATUSES
 from ds_pipeline.lib.conform import normalise_name
+from ds_pipeline.lib.edition_calendar import month_start, parse_report_month
 from ds_pipeline.lib.feedback import validate_and_conform
 from ds_pipeline.lib.metrics.poa import reporting_deadline
 from ds_pipeline.lib.readers import read_kind
@@ -33,7 +34,6 @@ DEFAULT_DEADLINE_DAY = 10
 ROWS_FOR_NEW_ACTIONS = 100
 # Any real date passes a date rule from this day on; text such as "TBC" or "end of Q3" does not.
 EARLIEST_DATE = date(2000, 1, 1)
-MONTH_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 STATUS_MEANINGS: dict[str, str] = {
     "not_started": "work on the action has not started yet",
@@ -68,10 +68,8 @@ DEFAULT_WIDTH = 14
 
 
 def check_report_month(month: str) -> str:
-    """`month` if it is a reporting month written YYYY-MM, else ValueError."""
-    if not isinstance(month, str) or not MONTH_PATTERN.fullmatch(month):
-        raise ValueError(f"expected a reporting month written YYYY-MM (2026-11), got {month!r}")
-    return month
+    """`month` if it is a reporting month written YYYY-MM, else ValueError (a CalendarError)."""
+    return parse_report_month(month)
 
 
 def configured_area(settings: dict[str, Any], name: str) -> str:
@@ -161,7 +159,7 @@ def write_poa_template(
                 row[columns["report_month"]] = month
             rows.append(row)
     producer = str((settings.get("edition") or {}).get("producer", ""))
-    year, number = (int(part) for part in month.split("-"))
+    first_day = month_start(month)
     write_poa_workbook(
         Path(path),
         area=area,
@@ -171,7 +169,7 @@ def write_poa_template(
         header=template_header(registry_entry),
         rows=rows,
         author=producer,
-        created=datetime(year, number, 1),
+        created=datetime(first_day.year, first_day.month, 1),
         carried_from=carried_from,
     )
 
@@ -243,7 +241,7 @@ def _write_readme(
     deadline_day = int((settings.get("poa") or {}).get("deadline_day", DEFAULT_DEADLINE_DAY))
     contact = str((settings.get("edition") or {}).get("contact", "")).strip()
     send_to = f"the DSTWG secretariat ({contact})" if contact else "the DSTWG secretariat"
-    month_name = date(int(month[:4]), int(month[5:]), 1).strftime("%B %Y")
+    month_name = month_start(month).strftime("%B %Y")
     how = (
         f"Fill the {sheet_name} sheet: one row per action of the area's plan, from row {entry.header_row + 1} "
         f"(the column headers are on row {entry.header_row}). Keep the header texts as they are: the secretariat "
@@ -349,7 +347,7 @@ def _write_actions(
 
 def _validation_rules(area: str, month: str) -> dict[str, dict[str, Any]]:
     """Excel data validation per canonical column, mirroring the checks the pipeline makes."""
-    month_start = date(int(month[:4]), int(month[5:]), 1)
+    first_day = month_start(month)
     codes = ", ".join(POA_STATUSES)
     rules: dict[str, dict[str, Any]] = {
         "report_month": {"validate": "list", "source": [month], "error_title": "Reporting month",
@@ -366,8 +364,8 @@ def _validation_rules(area: str, month: str) -> dict[str, dict[str, Any]]:
                    "error_message": f"One of {codes}."},
         "due_date": {"validate": "date", "criteria": ">=", "value": EARLIEST_DATE, "error_title": "Due date",
                      "error_message": "A date, YYYY-MM-DD."},
-        "submitted_on": {"validate": "date", "criteria": ">=", "value": month_start, "error_title": "Submitted on",
-                         "error_message": f"A date, YYYY-MM-DD, on or after {month_start.isoformat()}."},
+        "submitted_on": {"validate": "date", "criteria": ">=", "value": first_day, "error_title": "Submitted on",
+                         "error_message": f"A date, YYYY-MM-DD, on or after {first_day.isoformat()}."},
     }
     if "," not in area:  # an Excel list written into the rule cannot hold a comma
         rules["area"] = {"validate": "list", "source": [area], "error_title": "Area",

@@ -1,32 +1,247 @@
-"""Load a sources folder's settings.yaml (POA areas, cut-offs, survey indicators, disclosure, weights)."""
+"""Load a sources folder's settings.yaml (POA areas, cut-offs, survey indicators, disclosure, weights), checked.
+
+`load_settings` checks the file against `SCHEMA` when it is read, before anything uses it: an unknown or misspelt
+key is named with the closest known key ("unknown key 'min_housholds' in disclosure; did you mean
+'min_households'?"), a value of the wrong type is named with the type expected and the type found. Values the
+methodology reads in several places have one accessor here, with the documented defaults (`household_sizes`).
+"""
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-REQUIRED_SECTIONS = ("edition", "poa_areas", "return_index", "survey", "disclosure", "prioritisation")
+from ds_pipeline.lib.canonical import DTM_CAMP_HOUSEHOLD_SIZE, DTM_HOUSEHOLD_SIZE
 
 
 class SettingsError(ValueError):
     """settings.yaml is missing or does not hold what the pipeline needs."""
 
 
+# --------------------------------------------------------------------------------------------------------------
+# Schema: what each key holds. A dict is a mapping with those known keys; the other specs are below.
+
+
+@dataclass(frozen=True)
+class Value:
+    """A scalar: "str", "int" (a whole number), "number" (int or float) or "bool"; `minimum` for numbers."""
+
+    kind: str
+    minimum: float | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class MapOf:
+    """A mapping of free keys (column names, ...) to values of one spec."""
+
+    values: Any
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ListOf:
+    """A list of items of one spec."""
+
+    items: Any
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Record:
+    """A mapping with known keys (a dict of key -> spec)."""
+
+    fields: dict[str, Any]
+    required: bool = False
+
+
+TEXT = Value("str")
+WEIGHT = Value("number", minimum=0)
+
+SCHEMA = Record(
+    {
+        "edition": Record(
+            {
+                "title": TEXT,
+                "producer": TEXT,
+                "sensitivity_label": TEXT,
+                "pack_sensitivity_label": TEXT,
+                "contact": TEXT,
+                "license": Record({"name": TEXT, "title": TEXT, "path": TEXT}),
+            },
+            required=True,
+        ),
+        "poa_areas": ListOf(
+            Record(
+                {
+                    "name": Value("str", required=True),
+                    "name_ar": TEXT,
+                    "note": TEXT,
+                    "pcodes": ListOf(TEXT, required=True),
+                }
+            ),
+            required=True,
+        ),
+        "return_index": Record(
+            {
+                "medium_from": Value("number", required=True),
+                "high_from": Value("number", required=True),
+                "hotspot_min_returnees": Value("int", minimum=0, required=True),
+                "indicators": MapOf(TEXT),
+            },
+            required=True,
+        ),
+        "survey": Record({"indicators": MapOf(Value("int", minimum=1), required=True)}, required=True),
+        "poa": Record({"deadline_day": Value("int", minimum=1)}),
+        "service_gaps": Record({"gap_threshold": Value("number")}),
+        "displacement": Record(
+            {"household_size": Value("int", minimum=1), "camp_household_size": Value("int", minimum=1)}
+        ),
+        "disclosure": Record(
+            {"min_households": Value("int", minimum=1), "round_individuals_to": Value("int", minimum=1)},
+            required=True,
+        ),
+        "prioritisation": Record(
+            {
+                "weights": Record(
+                    {
+                        "severity": WEIGHT,
+                        "returns": WEIGHT,
+                        "idps_in_camps_and_critical_shelter": WEIGHT,
+                        "criteria_gap": WEIGHT,
+                        "actor_presence": WEIGHT,
+                    }
+                ),
+                "min_components": Value("int", minimum=1),
+            },
+            required=True,
+        ),
+    }
+)
+
+KIND_NAMES = {"str": "text", "int": "a whole number", "number": "a number", "bool": "true or false"}
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"true/false ({value!r})"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"text ({value!r})"
+    if isinstance(value, float):
+        return f"a decimal number ({value!r})"
+    if isinstance(value, int):
+        return f"a whole number ({value!r})"
+    return type(value).__name__
+
+
+def _fits(value: Any, kind: str) -> bool:
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if kind == "int":
+        return isinstance(value, int)
+    return isinstance(value, int | float)
+
+
+def _check(value: Any, spec: Any, where: str, problems: list[str]) -> None:
+    """Append to `problems` what is wrong with `value` at `where` ("disclosure.min_households") under `spec`."""
+    if isinstance(spec, Value):
+        if not _fits(value, spec.kind):
+            problems.append(f"{where}: expected {KIND_NAMES[spec.kind]}, found {_type_name(value)}")
+        elif spec.minimum is not None and value < spec.minimum:
+            problems.append(f"{where}: expected {spec.minimum:g} or more, found {value!r}")
+        return
+    if isinstance(spec, ListOf):
+        if not isinstance(value, list):
+            problems.append(f"{where}: expected a list, found {_type_name(value)}")
+            return
+        for position, item in enumerate(value):
+            _check(item, spec.items, f"{where}[{position}]", problems)
+        return
+    if not isinstance(value, dict):
+        problems.append(f"{where or 'the file'}: expected a mapping of keys to values, found {_type_name(value)}")
+        return
+    if isinstance(spec, MapOf):
+        for key, item in value.items():
+            _check(item, spec.values, f"{where}.{key}", problems)
+        return
+    known = spec.fields
+    place = f"in {where}" if where else "at the top level"
+    for key, item in value.items():
+        if key not in known:
+            close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (known keys: {', '.join(known)})"
+            problems.append(f"unknown key '{key}' {place}{hint}")
+            continue
+        _check(item, known[key], f"{where}.{key}" if where else str(key), problems)
+    for key, field in known.items():
+        if getattr(field, "required", False) and key not in value:
+            problems.append(f"missing key '{key}' {place}")
+
+
+def check_settings(settings: Any, source: str = "settings.yaml") -> dict[str, Any]:
+    """`settings` if it fits `SCHEMA`, else SettingsError naming `source` and every problem found."""
+    problems: list[str] = []
+    _check(settings, SCHEMA, "", problems)
+    if isinstance(settings, dict) and isinstance(settings.get("poa_areas"), list):
+        names = [str(a.get("name")) for a in settings["poa_areas"] if isinstance(a, dict)]
+        if len(set(names)) != len(names):
+            problems.append(f"poa_areas: POA area names must be unique, got {names}")
+    if len(problems) == 1:
+        raise SettingsError(f"{source}: {problems[0]}")
+    if problems:
+        raise SettingsError(f"{source}: {len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems))
+    return settings
+
+
 def load_settings(sources_dir: Path) -> dict[str, Any]:
-    """Read `<sources_dir>/settings.yaml` and check that every section the pipeline uses is present."""
+    """Read `<sources_dir>/settings.yaml` and check it against `SCHEMA` (see `check_settings`)."""
     path = Path(sources_dir) / "settings.yaml"
     if not path.is_file():
-        raise SettingsError(f"{path.name} not found in the sources folder {sources_dir}")
-    settings = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    missing = [s for s in REQUIRED_SECTIONS if s not in settings]
-    if missing:
-        raise SettingsError(f"{path.name}: missing section(s) {', '.join(missing)}")
-    names = [area["name"] for area in settings["poa_areas"]]
-    if len(set(names)) != len(names):
-        raise SettingsError(f"{path.name}: POA area names must be unique, got {names}")
-    return settings
+        raise SettingsError(f"settings.yaml not found in the sources folder {sources_dir}")
+    try:
+        settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path}: not readable as YAML: {exc}") from exc
+    return check_settings({} if settings is None else settings, str(path))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Accessors
+
+
+@dataclass(frozen=True)
+class HouseholdSizes:
+    """Persons per family in DTM estimates: individuals = camp x families in camp + other x other families."""
+
+    household_size: int = DTM_HOUSEHOLD_SIZE
+    camp_household_size: int = DTM_CAMP_HOUSEHOLD_SIZE
+
+    def individuals(self, families: Any, families_in_camp: Any) -> Any:
+        """DTM estimate of individuals from families (numbers or pandas Series)."""
+        return self.camp_household_size * families_in_camp + self.household_size * (families - families_in_camp)
+
+
+def household_sizes(settings: dict[str, Any] | None) -> HouseholdSizes:
+    """Settings `displacement.household_size` (default 6) and `displacement.camp_household_size` (default 5)."""
+    displacement = (settings or {}).get("displacement") or {}
+    return HouseholdSizes(
+        household_size=int(displacement.get("household_size", DTM_HOUSEHOLD_SIZE)),
+        camp_household_size=int(displacement.get("camp_household_size", DTM_CAMP_HOUSEHOLD_SIZE)),
+    )
 
 
 def poa_area_of_pcode(settings: dict[str, Any]) -> dict[str, str]:

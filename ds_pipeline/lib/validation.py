@@ -13,8 +13,6 @@ from pandera.typing import Series
 
 from ds_pipeline.lib.canonical import (
     CANONICAL_COLUMNS,
-    DTM_CAMP_HOUSEHOLD_SIZE,
-    DTM_HOUSEHOLD_SIZE,
     IASC_CRITERIA,
     POA_STATUSES,
     POPULATION_GROUPS,
@@ -27,6 +25,7 @@ from ds_pipeline.lib.canonical import (
 )
 from ds_pipeline.lib.readers import READ_PROBLEM
 from ds_pipeline.lib.registry import SourceEntry
+from ds_pipeline.lib.settings import HouseholdSizes
 
 CRITERIA = list(IASC_CRITERIA)
 SEVERITY_SOURCE_CATEGORIES = ["low", "medium", "high", "very high"]
@@ -100,13 +99,8 @@ class DisplacementRound(pa.DataFrameModel):
         )
         return shelters == df["families"]
 
-    @pa.dataframe_check
-    def individuals_follow_dtm_estimate(cls, df: pd.DataFrame) -> Series[bool]:
-        expected = (
-            DTM_CAMP_HOUSEHOLD_SIZE * df["families_in_camp"]
-            + DTM_HOUSEHOLD_SIZE * (df["families"] - df["families_in_camp"])
-        )
-        return df["individuals"] == expected
+    # Individuals = camp x families in camp + other x other families is checked by `dtm_estimate_rejections`
+    # with the household sizes of the settings, so the model itself stays independent of the settings.
 
     class Config:
         unique = ["round_id", "population_type", "location_id"]
@@ -199,9 +193,6 @@ RULE_TEXT = {
     "pcode_length_matches_admin_level": "the p-code's length does not match its admin level",
     "parent_pcode_is_prefix": "the parent p-code is not the start of the p-code",
     "shelter_families_sum_to_families": "families by shelter type do not add up to Families",
-    "individuals_follow_dtm_estimate": (
-        f"Individuals is not {DTM_CAMP_HOUSEHOLD_SIZE} x families in camp + {DTM_HOUSEHOLD_SIZE} x other families"
-    ),
     "period_end_not_before_start": "the period ends before it starts",
     "district_given_by_code_or_name": "neither a district p-code nor a district name is given",
     "multiple_fields_uniqueness": "duplicate of an earlier row",
@@ -272,14 +263,45 @@ def _humanise(check: str, value: object) -> str:
     return f"fails {check}, got {shown}"
 
 
-def _find_rejections(typed: pd.DataFrame, kind: str, parse_failures: list[Rejection]) -> dict[int, Rejection]:
-    """First rejection per row: unreadable file or column, unparsable value, required value, then pandera checks."""
+DTM_ESTIMATE_CHECK = "individuals_follow_dtm_estimate"
+
+
+def dtm_estimate_text(sizes: HouseholdSizes) -> str:
+    """Why a DTM row fails the estimate rule, with the household sizes of the settings."""
+    return (
+        f"Individuals is not {sizes.camp_household_size} x families in camp + {sizes.household_size} x other "
+        "families"
+    )
+
+
+def dtm_estimate_rejections(typed: pd.DataFrame, sizes: HouseholdSizes) -> dict[int, Rejection]:
+    """DTM rows whose individuals differ from the estimate from families with `sizes` (settings `displacement`)."""
+    expected = sizes.individuals(typed["families"], typed["families_in_camp"])
+    wrong = typed.index[(typed["individuals"] != expected).to_numpy()]
+    message = dtm_estimate_text(sizes)
+    return {int(index): Rejection(int(index), "", DTM_ESTIMATE_CHECK, message) for index in wrong}
+
+
+def _find_rejections(
+    typed: pd.DataFrame, kind: str, parse_failures: list[Rejection], sizes: HouseholdSizes | None = None
+) -> dict[int, Rejection]:
+    """First rejection per row: unreadable file or column, unparsable value, required value, pandera checks, then
+    the DTM estimate rule with the household sizes `sizes` (default: the documented 6 and 5)."""
     first: dict[int, Rejection] = {}
     for rejection in parse_failures:
         first.setdefault(rejection.index, rejection)
     candidates = typed.loc[~typed.index.isin(list(first))]
     if candidates.empty:
         return first
+    _pandera_rejections(candidates, typed, kind, first)
+    if kind == "displacement":
+        for index, rejection in dtm_estimate_rejections(candidates, sizes or HouseholdSizes()).items():
+            first.setdefault(index, rejection)
+    return first
+
+
+def _pandera_rejections(candidates: pd.DataFrame, typed: pd.DataFrame, kind: str, first: dict[int, Rejection]) -> None:
+    """Add to `first` the first pandera failure of each row of `candidates` not rejected yet."""
     schema = MODELS[kind].to_schema()
     schema.report_duplicates = "exclude_first"
     try:
@@ -302,7 +324,6 @@ def _find_rejections(typed: pd.DataFrame, kind: str, parse_failures: list[Reject
             elif case.check in RULE_TEXT:
                 column = ""
             first[index] = Rejection(index, column, str(case.check), message)
-    return first
 
 
 def locate(entry_of: dict[str, SourceEntry], row: pd.Series, column: str, provider: str = "") -> str:
@@ -356,8 +377,12 @@ def validate_raw(
     kind: str,
     entry_of: dict[str, SourceEntry],
     indicator_columns: list[str] | tuple[str, ...] = (),
+    sizes: HouseholdSizes | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split a raw table into (validated rows with typed columns, quarantine rows). Every raw row ends in one."""
+    """Split a raw table into (validated rows with typed columns, quarantine rows). Every raw row ends in one.
+
+    `sizes`: household sizes of the DTM estimate rule (settings `displacement`, via `settings.household_sizes`);
+    default the documented 6 and 5 in camps."""
     raw = raw.reset_index(drop=True)
     dtypes = column_dtypes(kind, indicator_columns)
     typed = pd.DataFrame(index=raw.index)
@@ -381,7 +406,7 @@ def validate_raw(
                 failures.append(Rejection(int(index), column, "required", "a value is required but the cell is empty"))
     order = {c: i for i, c in enumerate(dtypes)}
     failures.sort(key=lambda r: (r.index, r.check != "file_readable", order.get(r.column, -1)))
-    rejections = _find_rejections(typed, kind, failures)
+    rejections = _find_rejections(typed, kind, failures, sizes)
     quarantine = quarantine_rows(raw, rejections, kind, "validated", entry_of)
 
     accepted_index = raw.index[~raw.index.isin(list(rejections))]

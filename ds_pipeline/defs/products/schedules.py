@@ -1,34 +1,50 @@
-"""Schedules (off by default): the DSTWG brief every Monday, the RWG pack on the first of each month."""
+"""Schedules (off by default): the DSTWG brief every Monday, the RWG pack on the first of each month.
 
-from datetime import date
+Both publish the last complete ISO week on the day of their tick (as of the Sunday before it), like
+`ds-pipeline publish` without `--week`.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from ds_pipeline.defs.partitions import weeks
+from ds_pipeline.lib.edition_calendar import last_complete_week, week_partition_key
 
 dstwg_weekly_job = dg.define_asset_job(
     name="dstwg_weekly_brief", selection=["weekly_edition", "dstwg_brief"], partitions_def=weeks,
-    description="Build this week's edition and its DSTWG brief.",
+    description="Build the edition of the last complete week and its DSTWG brief.",
 )
 rwg_pack_job = dg.define_asset_job(
     name="rwg_dissemination_pack", selection=["weekly_edition", "dstwg_brief", "rwg_pack"], partitions_def=weeks,
-    description="Build this week's edition, brief and RWG dissemination pack.",
+    description="Build the edition of the last complete week, its brief and the RWG dissemination pack.",
 )
 
 
+TIMEZONE = "Asia/Baghdad"
+
+
 def week_key(day: date) -> str:
-    """Weekly partition key (the Monday) of the ISO week containing `day`."""
-    year, week, _ = day.isocalendar()
-    return date.fromisocalendar(year, week, 1).isoformat()
+    """Weekly partition key (the Monday) of the last complete ISO week on `day` (the day of the tick, local)."""
+    return week_partition_key(last_complete_week(day))
 
 
-@dg.schedule(job=dstwg_weekly_job, cron_schedule="0 6 * * 1", execution_timezone="Asia/Baghdad",
-             default_status=dg.DefaultScheduleStatus.STOPPED, description="Monday 06:00 Baghdad: this week's brief.")
+def tick_day(context: dg.ScheduleEvaluationContext) -> date:
+    """The day of the tick in Baghdad (a time without a zone is taken as Baghdad time)."""
+    when = context.scheduled_execution_time or datetime.now(ZoneInfo(TIMEZONE))
+    return (when.astimezone(ZoneInfo(TIMEZONE)) if when.tzinfo else when).date()
+
+
+@dg.schedule(job=dstwg_weekly_job, cron_schedule="0 6 * * 1", execution_timezone=TIMEZONE,
+             default_status=dg.DefaultScheduleStatus.STOPPED,
+             description="Monday 06:00 Baghdad: the brief of the week that ended on Sunday.")
 def dstwg_weekly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return dg.RunRequest(partition_key=week_key(context.scheduled_execution_time.date()))
+    return dg.RunRequest(partition_key=week_key(tick_day(context)))
 
 
-@dg.schedule(job=rwg_pack_job, cron_schedule="0 7 1 * *", execution_timezone="Asia/Baghdad",
-             default_status=dg.DefaultScheduleStatus.STOPPED, description="1st of the month 07:00: the RWG pack.")
+@dg.schedule(job=rwg_pack_job, cron_schedule="0 7 1 * *", execution_timezone=TIMEZONE,
+             default_status=dg.DefaultScheduleStatus.STOPPED,
+             description="1st of the month 07:00 Baghdad: the RWG pack of the last complete week.")
 def rwg_monthly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return dg.RunRequest(partition_key=week_key(context.scheduled_execution_time.date()))
+    return dg.RunRequest(partition_key=week_key(tick_day(context)))
