@@ -9,27 +9,22 @@ from pathlib import Path
 
 def iso_week(text: str) -> str:
     """argparse type: an ISO week written YYYY-Www (2026-W47)."""
-    import re
-    from datetime import date
+    from ds_pipeline.lib.edition_calendar import CalendarError, parse_week
 
-    match = re.fullmatch(r"(\d{4})-W(\d{2})", text.strip().upper())
-    if not match:
-        raise argparse.ArgumentTypeError(f"expected an ISO week like 2026-W47, got {text!r}")
     try:
-        date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a week of that year") from exc
-    return f"{match.group(1)}-W{match.group(2)}"
+        return parse_week(text)
+    except CalendarError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def report_month(text: str) -> str:
     """argparse type: a reporting month written YYYY-MM (2026-11)."""
-    import re
+    from ds_pipeline.lib.edition_calendar import CalendarError, parse_report_month
 
-    match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise argparse.ArgumentTypeError(f"expected a reporting month like 2026-11, got {text!r}")
-    return text.strip()
+    try:
+        return parse_report_month(text.strip())
+    except CalendarError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _generate_demo(args: argparse.Namespace) -> int:
@@ -51,6 +46,7 @@ def _generate_demo(args: argparse.Namespace) -> int:
 def _publish(args: argparse.Namespace) -> int:
     from ds_pipeline.lib.registry import RegistryError
     from ds_pipeline.lib.settings import SettingsError
+    from ds_pipeline.lib.warehouse import WarehouseError
     from ds_pipeline.run import PipelineError, run_pipeline
 
     try:
@@ -60,8 +56,10 @@ def _publish(args: argparse.Namespace) -> int:
             week=args.week,
             instance_dir=Path(args.instance) if args.instance else None,
             database_url=args.database,
+            lock_timeout=args.lock_timeout,
+            allow_incomplete=args.allow_incomplete,
         )
-    except (PipelineError, RegistryError, SettingsError) as exc:
+    except (PipelineError, RegistryError, SettingsError, WarehouseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(summary.render())
@@ -132,10 +130,23 @@ def main(argv: list[str] | None = None) -> int:
     publish = commands.add_parser("publish", help="run every asset over a sources folder and publish an edition")
     publish.add_argument("--sources", required=True, help="sources folder with registry/, settings.yaml, files/")
     publish.add_argument("--out", required=True, help="folder that receives <edition>/ with the brief and pack")
-    publish.add_argument("--week", type=iso_week, help="ISO week of the edition, YYYY-Www (default: the current week)")
+    publish.add_argument(
+        "--week", type=iso_week,
+        help="ISO week of the edition, YYYY-Www (default: the last complete week, as of the Sunday before today, "
+        "as the Monday schedule publishes)",
+    )
     publish.add_argument("--instance", help="Dagster instance folder to keep (default: a throwaway one)")
     publish.add_argument(
         "--database", help="warehouse SQLAlchemy URL (default: $DS_DATABASE_URL, else a throwaway SQLite file)"
+    )
+    publish.add_argument(
+        "--lock-timeout", type=float, default=1800.0, metavar="SECONDS",
+        help="how long to wait while another publish holds the warehouse lock before giving up (default: 1800)",
+    )
+    publish.add_argument(
+        "--allow-incomplete", action="store_true",
+        help="publish even if a section's required source has no accepted rows; the section says "
+        "'No data in this edition' and why (default: publish nothing and exit 1)",
     )
     publish.set_defaults(handler=_publish)
 

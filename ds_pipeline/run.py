@@ -14,10 +14,16 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from ds_pipeline.lib.registry import discover_rounds, load_registry
-from ds_pipeline.lib.warehouse import make_engine, prune_partitions, read_table
+from ds_pipeline.lib.edition_calendar import last_complete_week, parse_week, week_partition_key
+from ds_pipeline.lib.registry import load_registry
+from ds_pipeline.lib.settings import load_settings
+from ds_pipeline.lib.sources_folder import Withdrawal, present_files, rounds_present, withdrawn_rounds
+from ds_pipeline.lib.warehouse import delete_partitions, make_engine, read_table, stored_partitions
+from ds_pipeline.lib.warehouse_lock import DEFAULT_LOCK_TIMEOUT_SECONDS, warehouse_lock
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Dagster's console log stays silent (failures and their tracebacks are in the run's event log); a failing stage
+# is reported as one line by `failure_message`.
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 PRE_ROUND_GROUPS = ("raw", "validated", "conformed")
 LOCAL_INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "dagster.local.yaml"
 
@@ -26,15 +32,24 @@ class PipelineError(RuntimeError):
     """A stage of the run failed; the message names the stage and the failing steps."""
 
 
-def iso_week_key(week: str) -> str:
-    """Partition key (the Monday, YYYY-MM-DD) of an ISO week written YYYY-Www."""
-    year, number = week.upper().split("-W")
-    return date.fromisocalendar(int(year), int(number), 1).isoformat()
-
-
-def current_iso_week(today: date | None = None) -> str:
-    year, week, _ = (today or date.today()).isocalendar()
-    return f"{year}-W{week:02d}"
+def failure_message(label: str, result: dg.ExecuteInProcessResult) -> str:
+    """One line naming the failing blocking checks (with their message) and the failing steps (with their
+    description) of a stage; nothing downstream of a failed check was written."""
+    parts = []
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            entry = evaluation.metadata.get("message")
+            message = str(entry.value) if entry is not None else "failed"
+            parts.append(f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} failed: {message}")
+    for event in result.all_events:
+        data = event.step_failure_data if event.is_step_failure else None
+        if data is not None and not (data.error is not None and data.error.cls_name == "DagsterAssetCheckFailedError"):
+            why = (data.user_failure_data.description if data.user_failure_data is not None else None) or (
+                data.error.message.strip().splitlines()[-1] if data.error is not None else "")
+            parts.append(f"step {event.step_key} failed: {why}" if why else f"step {event.step_key} failed")
+    detail = "; ".join(" ".join(p.split()) for p in parts) or "see the log above"
+    published = "; nothing was published" if label.startswith("products") else ""
+    return f"{label} failed: {detail}{published}"
 
 
 @dataclass
@@ -46,9 +61,11 @@ class RunSummary:
     products: list[Path] = field(default_factory=list)
     feedback: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    withdrawn: list[Withdrawal] = field(default_factory=list)  # stored rounds whose files are gone
 
     def render(self) -> str:
         lines = ["", f"Summary — edition {self.week}, rounds {', '.join(self.rounds) or 'none'}"]
+        lines += [f"  {w.render()}" for w in self.withdrawn]
         if self.inventory is not None and not self.inventory.empty:
             by_source = self.inventory.groupby("source_id", sort=True)[
                 ["rows_read", "rows_accepted", "rows_quarantined"]
@@ -111,13 +128,19 @@ def run_pipeline(
     instance_dir: Path | None = None,
     database_url: str | None = None,
     progress: Callable[[str], None] = print,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
+    allow_incomplete: bool = False,
 ) -> RunSummary:
     """Materialise every asset over `sources_dir`: unpartitioned ingestion, each round, metrics, then the
-    products of `week` (default: the current ISO week) into `publish_dir/<week>/`."""
+    products of `week` (default: the last complete ISO week, as the Monday schedule) into `publish_dir/<week>/`."""
     started = time.perf_counter()
-    week = week or current_iso_week()
-    week_key = iso_week_key(week)
+    week = parse_week(week) if week else last_complete_week(date.today())
+    week_key = week_partition_key(week)
     sources_dir, publish_dir = Path(sources_dir).resolve(), Path(publish_dir).resolve()
+    # Settings are checked before anything runs: a misspelt key or a wrong type stops here with a SettingsError.
+    load_settings(sources_dir)
+    registry = load_registry(sources_dir)
+    present_files(sources_dir, registry)  # raises, naming the folder, before the warehouse or instance is touched
     scratch = None
     if database_url is None:
         scratch = tempfile.TemporaryDirectory(prefix="ds-pipeline-warehouse-")
@@ -128,11 +151,14 @@ def run_pipeline(
         "DS_PUBLISH_DIR": str(publish_dir),
         "DS_DATABASE_URL": database_url,
         "DS_ASSETS_DIR": str(assets_dir or Path(tempfile.gettempdir()) / "ds-pipeline-assets"),
+        "DS_ALLOW_INCOMPLETE": "1" if allow_incomplete else "0",  # sections without input say why, not block
     }
-    rounds = discover_rounds(sources_dir, load_registry(sources_dir))
-    summary = RunSummary(week=week, rounds=rounds)
+    summary = RunSummary(week=week, rounds=[])
+    lock = warehouse_lock(database_url, lock_timeout, progress)  # one publish at a time, for the whole run
     try:
-        with _environment(env), _instance(instance_dir) as instance:
+        with lock, _environment(env), _instance(instance_dir) as instance:
+            present = present_files(sources_dir, registry)  # again: the files may have changed while waiting
+            rounds = summary.rounds = rounds_present(registry, present)
             from ds_pipeline.definitions import defs as load_defs
 
             defs = load_defs()
@@ -149,12 +175,18 @@ def run_pipeline(
             weekly = [k for k in keys if spec[k].partitions_def is not None and k not in round_assets]
             new_rounds = [r for r in rounds if not instance.has_dynamic_partition("rounds", r)]
             instance.add_dynamic_partitions("rounds", new_rounds)
-            for stale in sorted(set(instance.get_dynamic_partitions("rounds")) - set(rounds)):
-                instance.delete_dynamic_partition("rounds", stale)  # its files are gone from the folder
-                progress(f"  round {stale}: no files any more, dropped")
             engine = make_engine(database_url)
-            for key in round_assets:
-                prune_partitions(engine, "__".join(key.path), "round_id", rounds)
+            raw_tables = ["__".join(k.path) for k in round_assets if group(k) == "raw"]  # what was seen before
+            stored = stored_partitions(engine, raw_tables, "round_id", "source_id")
+            summary.withdrawn = withdrawn_rounds(registry, present, stored)
+            for withdrawal in summary.withdrawn:
+                progress(f"  {withdrawal.render()}")
+                if not withdrawal.whole_round:
+                    continue  # re-running the round replaces its rows without that source's
+                if instance.has_dynamic_partition("rounds", withdrawal.round_id):
+                    instance.delete_dynamic_partition("rounds", withdrawal.round_id)
+                for key in sorted(round_assets, key=lambda k: group(k) == "raw"):  # raw last: it records the round
+                    delete_partitions(engine, "__".join(key.path), "round_id", [withdrawal.round_id])
             engine.dispose()
 
             def stage(label: str, selection: list[dg.AssetKey], partition_key: str | None = None) -> None:
@@ -171,8 +203,7 @@ def run_pipeline(
                     raise_on_error=False,
                 )
                 if not result.success:
-                    failed = [e.step_key for e in result.all_events if e.is_step_failure]
-                    raise PipelineError(f"{label} failed in step(s) {', '.join(failed) or '?'}; see the log above")
+                    raise PipelineError(failure_message(label, result))
                 seconds = time.perf_counter() - t0
                 summary.stages.append((label, seconds))
                 progress(f"  {label}: {len(selection)} assets in {seconds:.1f} s")

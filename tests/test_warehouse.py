@@ -8,7 +8,15 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from ds_pipeline.lib.warehouse import WarehouseError, make_engine, read_table, write_table
+from ds_pipeline.lib.warehouse import (
+    WarehouseError,
+    delete_partitions,
+    make_engine,
+    prune_partitions,
+    read_table,
+    stored_partitions,
+    write_table,
+)
 
 
 def _frame(round_id: str, n: int) -> pd.DataFrame:
@@ -78,3 +86,16 @@ def test_a_partitioned_table_gains_new_columns_and_keeps_earlier_rounds(engine: 
     assert table["mean_indicator_01"].isna().tolist() == [True, True, False, False]
     with pytest.raises(WarehouseError, match="no longer writes"):
         write_table(engine, "area_severity", _frame("R139", 1).drop(columns="share"), "round_id", ["R139"])
+
+
+def test_pruning_refuses_an_empty_keep_list_and_deletes_only_named_rounds(engine: sa.Engine) -> None:
+    for round_id, n in (("R138", 3), ("R139", 2), ("R140", 1)):
+        write_table(engine, "area_severity", _frame(round_id, n).assign(source_id="dtm"), "round_id", [round_id])
+    with pytest.raises(WarehouseError, match="refusing to delete every partition"):
+        prune_partitions(engine, "area_severity", "round_id", [])
+    assert delete_partitions(engine, "area_severity", "round_id", []) == 0
+    assert delete_partitions(engine, "area_severity", "round_id", ["R139"]) == 2
+    stored = stored_partitions(engine, ["area_severity", "not_there"], "round_id", "source_id")
+    assert stored == {"dtm": {"R138", "R140"}}
+    assert prune_partitions(engine, "area_severity", "round_id", ["R140"]) == 3
+    assert read_table(engine, "area_severity", "round_id")["round_id"].unique().tolist() == ["R140"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -10,6 +12,8 @@ import sqlalchemy as sa
 
 ORDER_COLUMN = "_row_order"  # keeps the row order of a written frame, so reads give back the same frame
 CHUNK_ROWS = 5000  # rows per executemany batch (SQLite and psycopg2 both batch these efficiently)
+SQLITE_BUSY_SECONDS = 300.0  # how long an SQLite statement waits for another connection's write lock
+WRITE_LOCK_OPTION = "ds_write_lock"  # execution option: this connection's transaction writes (SQLite: IMMEDIATE)
 
 
 def _sqlite_executemany(table: Any, conn: sa.Connection, keys: list[str], data_iter: Iterable[tuple]) -> int:
@@ -33,7 +37,42 @@ def make_engine(url: str) -> sa.Engine:
             "write the driver in DS_DATABASE_URL explicitly, e.g. postgresql+psycopg2://user:pass@host/db "
             "(SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3, which is not installed)"
         )
-    return sa.create_engine(url, future=True)
+    if sa.engine.make_url(url).get_backend_name() != "sqlite":
+        return sa.create_engine(url, future=True)
+    engine = sa.create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+    # pysqlite's own transaction control begins a transaction only before INSERT/UPDATE/DELETE, so existence checks
+    # and CREATE TABLE ran outside it; SQLAlchemy emits BEGIN itself instead (SQLite dialect docs, "Transactions
+    # with SQLite and the sqlite3 driver"), and a write transaction takes the write lock at once (BEGIN IMMEDIATE).
+    sa.event.listen(engine, "connect", _sqlite_connect)
+    sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # the driver emits no BEGIN of its own
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_LOCK_OPTION) else "BEGIN")
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for a PostgreSQL advisory lock on `name` (the same in every process)."""
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+
+
+@contextmanager
+def write_transaction(engine: sa.Engine, table: str) -> Iterator[sa.Connection]:
+    """A transaction that holds the write lock of `table` from its first statement to its commit, so whatever it
+    reads (does the table exist, which columns) stays true while it writes: SQLite takes the database's write lock
+    (BEGIN IMMEDIATE), PostgreSQL a transaction-level advisory lock on the table's name. Two writers of one table
+    therefore run one after the other, never interleaved."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE_LOCK_OPTION: True})
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(advisory_key(f"ds_pipeline table {table}"))))
+            yield conn
 
 
 def _existing_columns(conn: sa.Connection, table: str) -> list[str] | None:
@@ -67,7 +106,7 @@ def write_table(
     data = frame.reset_index(drop=True).copy()
     data[ORDER_COLUMN] = range(len(data))
     method = _sqlite_executemany if engine.dialect.name == "sqlite" else None
-    with engine.begin() as conn:
+    with write_transaction(engine, table) as conn:
         existing = _existing_columns(conn, table)
         if partition_column and partition_keys:
             if partition_column not in data.columns:
@@ -130,10 +169,44 @@ def table_exists(engine: sa.Engine, table: str) -> bool:
 
 
 def prune_partitions(engine: sa.Engine, table: str, partition_column: str, keep: Sequence[str]) -> int:
-    """Delete the rows of every partition not in `keep` (a round whose files are gone). Returns rows deleted."""
-    with engine.begin() as conn:
+    """Delete the rows of every partition not in `keep`. Returns rows deleted. An empty `keep` is refused: it would
+    empty the table (a sources folder without files must never wipe the stored rounds)."""
+    if not keep:
+        raise WarehouseError(f"table {table}: refusing to delete every partition (no {partition_column} to keep)")
+    with write_transaction(engine, table) as conn:
         if _existing_columns(conn, table) is None:
             return 0
         target = sa.Table(table, sa.MetaData(), autoload_with=conn)
         result = conn.execute(sa.delete(target).where(target.c[partition_column].not_in(list(keep))))
         return int(result.rowcount or 0)
+
+
+def delete_partitions(engine: sa.Engine, table: str, partition_column: str, keys: Sequence[str]) -> int:
+    """Delete the rows of the partitions `keys` (withdrawn rounds), nothing else. Returns rows deleted."""
+    if not keys:
+        return 0
+    with write_transaction(engine, table) as conn:
+        existing = _existing_columns(conn, table)
+        if existing is None or partition_column not in existing:
+            return 0
+        target = sa.Table(table, sa.MetaData(), autoload_with=conn)
+        result = conn.execute(sa.delete(target).where(target.c[partition_column].in_(list(keys))))
+        return int(result.rowcount or 0)
+
+
+def stored_partitions(
+    engine: sa.Engine, tables: Sequence[str], partition_column: str, by_column: str
+) -> dict[str, set[str]]:
+    """Partitions stored in `tables`, by the value of `by_column` (e.g. source_id -> rounds whose rows it holds).
+    Tables not in the warehouse yet, or without both columns, hold none."""
+    stored: dict[str, set[str]] = {}
+    with engine.connect() as conn:
+        for table in tables:
+            existing = _existing_columns(conn, table)
+            if existing is None or partition_column not in existing or by_column not in existing:
+                continue
+            target = sa.Table(table, sa.MetaData(), autoload_with=conn)
+            query = sa.select(target.c[by_column], target.c[partition_column]).distinct()
+            for by, partition in conn.execute(query):
+                stored.setdefault(str(by), set()).add(str(partition))
+    return stored
