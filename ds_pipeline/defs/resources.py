@@ -37,13 +37,19 @@ class SourcesFolder(dg.ConfigurableResource):
 
 
 class PublishFolder(dg.ConfigurableResource):
-    """Where published editions are written: <path>/<edition>/."""
+    """Where published editions are written: <path>/<edition>/, their GX Data Docs in <path>/quality/<edition>/.
+    `allow_incomplete` publishes an edition whose sections lack their required input (each then says why)."""
 
     path: str
+    allow_incomplete: bool = False
 
     @property
     def root(self) -> Path:
         return Path(self.path)
+
+    def quality_docs(self, week: str) -> Path:
+        """Folder of the GX Data Docs site of an edition's validation."""
+        return self.root / "quality" / week
 
 
 class WarehouseIOManager(dg.ConfigurableIOManager):
@@ -82,7 +88,10 @@ def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "sources": SourcesFolder(path=os.environ.get("DS_SOURCES_DIR", "sources/demo")),
-            "publish": PublishFolder(path=os.environ.get("DS_PUBLISH_DIR", "reports/published")),
+            "publish": PublishFolder(
+                path=os.environ.get("DS_PUBLISH_DIR", "reports/published"),
+                allow_incomplete=os.environ.get("DS_ALLOW_INCOMPLETE", "").strip().lower() in ("1", "true", "yes"),
+            ),
             "io_manager": WarehouseIOManager(url=os.environ.get("DS_DATABASE_URL", DEFAULT_DATABASE_URL)),
             "edition_io_manager": dg.FilesystemIOManager(base_dir=str(assets_dir / "storage")),
         },

@@ -8,9 +8,10 @@ from ds_pipeline.defs.resources import SourcesFolder
 from ds_pipeline.lib.metrics.criteria import criteria_progress, iris_composite
 from ds_pipeline.lib.metrics.displacement import displacement_by_area as displacement_by_area_table
 from ds_pipeline.lib.metrics.poa import poa_status
+from ds_pipeline.lib.metrics.reconcile import severity_totals_mismatch
 from ds_pipeline.lib.metrics.services import service_coverage as service_coverage_table
-from ds_pipeline.lib.metrics.severity import MEAN_INDICATOR_COLUMNS
 from ds_pipeline.lib.metrics.severity import area_severity as area_severity_table
+from ds_pipeline.lib.settings import household_sizes
 
 # Metrics over all rounds refresh by themselves once their inputs change (when automation is on in the UI).
 REFRESH = dg.AutomationCondition.eager()
@@ -18,8 +19,9 @@ REFRESH = dg.AutomationCondition.eager()
 
 @dg.asset(group_name="metrics", partitions_def=rounds, kinds={"pandas"},
           description="IDPs and returnees by governorate, district and POA area, by shelter type, per round.")
-def displacement_by_area(displacement_conformed: pd.DataFrame) -> pd.DataFrame:
-    return displacement_by_area_table(displacement_conformed)
+def displacement_by_area(sources: SourcesFolder, displacement_conformed: pd.DataFrame) -> pd.DataFrame:
+    sizes = household_sizes(sources.settings())
+    return displacement_by_area_table(displacement_conformed, sizes.camp_household_size, sizes.household_size)
 
 
 @dg.asset(group_name="metrics", partitions_def=rounds, kinds={"pandas"},
@@ -31,17 +33,27 @@ def area_severity(sources: SourcesFolder, return_index_conformed: pd.DataFrame) 
     )
 
 
-@dg.asset_check(asset=area_severity, blocking=True, description="shares in 0..1, scores in 0..100, counts add up")
-def area_severity_in_range(area_severity: pd.DataFrame) -> dg.AssetCheckResult:
-    share = area_severity[["returnees_in_high_severity_share", *MEAN_INDICATOR_COLUMNS]].stack().dropna()
-    scores = area_severity[["mean_overall_score", "mean_scale1_score", "mean_scale2_score"]].stack().dropna()
-    by_category = area_severity[["returnees_low", "returnees_medium", "returnees_high"]].sum(axis=1)
-    problems = {
-        "shares_outside_0_1": int((~share.between(0, 1)).sum()),
-        "scores_outside_0_100": int((~scores.between(0, 100)).sum()),
-        "categories_not_adding_up": int((by_category != area_severity["returnee_individuals"]).sum()),
-    }
-    return dg.AssetCheckResult(passed=not any(problems.values()), metadata=problems)
+@dg.asset_check(
+    asset=area_severity, blocking=True, partitions_def=rounds,
+    additional_ins={"return_index_conformed": dg.AssetIn("return_index_conformed")},
+    description="Returnees per governorate, district and sub-district equal the sum of the round's conformed "
+    "Return Index locations; low + medium + high = returnees",
+)
+def area_severity_matches_return_index(
+    area_severity: pd.DataFrame, return_index_conformed: pd.DataFrame
+) -> dg.AssetCheckResult:
+    mismatch = severity_totals_mismatch(area_severity, return_index_conformed)
+    listed = "; ".join(f"{r.round_id} {r.area_level} {r.area_id}: {r.problem} ({r.area_severity} vs {r.return_index})"
+                       for r in mismatch.head(5).itertuples())
+    return dg.AssetCheckResult(
+        passed=mismatch.empty,
+        metadata={
+            "areas": len(area_severity),
+            "mismatched_areas": len(mismatch),
+            "message": "every area matches the Return Index" if mismatch.empty
+            else f"area_severity does not match the Return Index: {listed}",
+        },
+    )
 
 
 @dg.multi_asset(

@@ -1,17 +1,17 @@
 """Products stage: the weekly edition, the DSTWG brief (HTML + PDF) and the RWG dissemination pack (zip)."""
 
-from datetime import date
-
 import dagster as dg
 import pandas as pd
 
 from ds_pipeline.defs.partitions import weeks
 from ds_pipeline.defs.resources import PublishFolder, SourcesFolder
+from ds_pipeline.lib.edition_calendar import week_of_partition_key
 from ds_pipeline.lib.products.brief import render_brief_html, render_brief_pdf
-from ds_pipeline.lib.products.edition import Edition, build_edition, week_of
+from ds_pipeline.lib.products.edition import Edition, build_edition
+from ds_pipeline.lib.products.gates import no_data_reasons
 from ds_pipeline.lib.products.pack import build_pack, write_brief, write_pack
 from ds_pipeline.lib.products.submission_feedback import feedback_reports
-from ds_pipeline.lib.products.verify import missing_sections, pdf_page_count
+from ds_pipeline.lib.products.verify import missing_sections, pdf_page_count, section_content_problems
 
 ALL_ROUNDS = dg.AllPartitionMapping()
 EDITION_TABLES = (
@@ -24,16 +24,24 @@ ROUND_TABLES = ("displacement_by_area", "area_severity")
 
 def edition_label(partition_key: str) -> str:
     """ISO week label (2026-W47) of a weekly partition key (its Monday, 2026-11-16)."""
-    return week_of(date.fromisoformat(partition_key))
+    return week_of_partition_key(partition_key)
 
 
-def render_checked_brief(edition: Edition, label: str) -> tuple[str, bytes]:
-    """HTML and PDF of the brief under `label`; fails rather than publish a brief that lost a section."""
-    html = render_brief_html(edition, label=label)
+def render_checked_brief(
+    edition: Edition, label: str, allow_incomplete: bool = False, sources: SourcesFolder | None = None
+) -> tuple[str, bytes]:
+    """HTML and PDF of the brief under `label`; fails rather than publish a brief that lost a section or whose
+    section has no content (a "no data in this edition" statement counts only with `allow_incomplete`)."""
+    no_data = no_data_reasons(edition, sources.registry() if sources is not None else None)
+    html = render_brief_html(edition, label=label, no_data=no_data)
     pdf = render_brief_pdf(html, edition)
-    missing = missing_sections(pdf)
-    if missing:
-        raise dg.Failure(f"the PDF brief lacks section(s) {', '.join(missing)}; nothing was published")
+    problems = [f"section {heading!r} is missing from the PDF" for heading in missing_sections(pdf)]
+    problems += section_content_problems(html, pdf, allow_incomplete=allow_incomplete)
+    if problems:
+        raise dg.Failure(
+            description=f"brief completeness check failed: {'; '.join(problems)}; nothing was published",
+            metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))},
+        )
     return html, pdf
 
 
@@ -55,9 +63,10 @@ def weekly_edition(context: dg.AssetExecutionContext, sources: SourcesFolder, **
 @dg.asset(group_name="products", partitions_def=weeks, kinds={"html", "pdf"},
           description="The DSTWG weekly evidence brief, HTML and PDF, in the publish folder.")
 def dstwg_brief(
-    context: dg.AssetExecutionContext, publish: PublishFolder, weekly_edition: Edition
+    context: dg.AssetExecutionContext, publish: PublishFolder, sources: SourcesFolder, weekly_edition: Edition
 ) -> dg.MaterializeResult:
-    html, pdf = render_checked_brief(weekly_edition, weekly_edition.sensitivity_label)
+    html, pdf = render_checked_brief(weekly_edition, weekly_edition.sensitivity_label, publish.allow_incomplete,
+                                     sources)
     html_path, pdf_path = write_brief(publish.root, weekly_edition, html, pdf)
     context.log.info(f"brief written: {pdf_path} ({len(pdf):,} bytes)")
     return dg.MaterializeResult(
@@ -70,10 +79,13 @@ def dstwg_brief(
           description="The RWG dissemination pack: the brief under the pack's label, HXL CSVs, XLSX, "
           "datapackage.json, SHA-256 manifest.")
 def rwg_pack(
-    context: dg.AssetExecutionContext, publish: PublishFolder, weekly_edition: Edition
+    context: dg.AssetExecutionContext, publish: PublishFolder, sources: SourcesFolder, weekly_edition: Edition
 ) -> dg.MaterializeResult:
-    html, pdf = render_checked_brief(weekly_edition, weekly_edition.pack_sensitivity_label)
-    pack = build_pack(weekly_edition, html, pdf)
+    from ds_pipeline.lib.products.expectations import quality_files, validate_edition
+
+    html, pdf = render_checked_brief(weekly_edition, weekly_edition.pack_sensitivity_label,
+                                     publish.allow_incomplete, sources)
+    pack = build_pack(weekly_edition, html, pdf, quality=quality_files(validate_edition(weekly_edition)))
     path = write_pack(publish.root, weekly_edition, pack)
     context.log.info(f"pack written: {path} ({len(pack):,} bytes)")
     return dg.MaterializeResult(metadata={"zip": dg.MetadataValue.path(str(path)), "zip_bytes": len(pack)})
