@@ -140,3 +140,29 @@ def test_a_round_whose_files_are_withdrawn_leaves_the_warehouse(demo: dict, tmp_
     for table in ("displacement_raw", "return_index_conformed", "area_severity"):
         assert sorted(pd.read_sql_table(table, engine)["round_id"].unique()) == ["R132", "R133"], table
     assert "R134" not in set(pd.read_sql_table("source_inventory", engine)["round_id"])
+
+
+def _pack_table(demo: dict, name: str) -> pd.DataFrame:
+    with zipfile.ZipFile(demo["zip"]) as pack:
+        text = pack.read(f"data/{name}.csv").decode("utf-8")
+    return pd.read_csv(io.StringIO(text), skiprows=[1], dtype=str, keep_default_na=False)
+
+
+def test_not_assessed_is_empty_in_the_pack_never_zero(demo: dict) -> None:
+    priority = _pack_table(demo, "area_priority")
+    severity = _pack_table(demo, "area_severity")
+    with_return_index = set(severity.loc[severity["area_level"] == "district", "area_id"])
+    without = priority[~priority["area_id"].isin(with_return_index)]
+    assert not without.empty  # the demo has districts of displacement without Return Index data
+    # no Return Index data: no severity value, score or points, and the row says so
+    assert (without[["severity_value", "severity_score", "severity_points"]] == "").all().all()
+    assert without["components_not_assessed"].str.contains("severity").all()
+    # wherever a component has no value and nothing was suppressed, it has no points either: never a 0.0 for it
+    for component in ("severity", "returns", "idps_in_camps_and_critical_shelter", "criteria_gap", "actor_presence"):
+        empty = priority[f"{component}_value"] == ""
+        assert (priority.loc[empty, f"{component}_points"] == "").all(), component
+    # points of the assessed components add up to the published priority score
+    ranked = priority[(priority["priority_score"] != "") & (priority["suppressed_columns"] == "")]
+    points = ranked[[c for c in ranked.columns if c.endswith("_points")]].replace("", "0").astype(float)
+    assert (abs(points.sum(axis=1) - ranked["priority_score"].astype(float)) <= 0.3).all()
+    assert ranked["components_assessed"].astype(int).ge(1).all()

@@ -233,3 +233,26 @@ def test_empty_4w():
     assert referral_directory(empty, "2026-10").empty
     only_planned = _four_w().iloc[[3]]
     assert service_coverage(only_planned).empty
+
+
+def test_no_gap_is_claimed_where_the_4w_says_nothing():
+    # no 4W month at all: whether anyone is active is unknown, so no district is listed as a gap
+    no_4w = service_gaps(_severity_slice(), _criteria_slice(), service_coverage(_four_w().iloc[0:0]))
+    assert no_4w.empty and list(no_4w.columns) == list(SERVICE_GAPS_COLUMNS)
+    # a Ramadi (Al-Anbar) need, with a 4W reporting only Ninewa: not assessed, not a gap
+    criteria = _criteria_slice()
+    ramadi = criteria.iloc[[0]].assign(area_id="IQG01Q06", area_name="Ramadi", admin1_pcode="IQG01")
+    coverage = service_coverage(_four_w())
+    gaps = service_gaps(
+        _severity_slice(), pd.concat([criteria, ramadi], ignore_index=True), coverage[coverage["month"] == "2026-10"]
+    )
+    assert "IQG01Q06" not in set(gaps["area_id"])
+    # the same need with one Al-Anbar activity elsewhere in the governorate is a gap, with returnees unknown
+    anbar = _four_w()
+    anbar.loc[len(anbar)] = _activity("NGO-F", "IQG01Q06", "EDU", 7, "ongoing", "2026-10-01", "2026-10-31", 5, 5)
+    coverage = service_coverage(anbar)
+    gaps = service_gaps(
+        _severity_slice(), pd.concat([criteria, ramadi], ignore_index=True), coverage[coverage["month"] == "2026-10"]
+    )
+    row = gaps[gaps["area_id"] == "IQG01Q06"]
+    assert row["iasc_criterion"].tolist() == [3] and row["returnee_individuals"].isna().all()

@@ -153,3 +153,16 @@ def test_a_change_from_a_small_previous_value_is_blanked():
     frame = frame.assign(individuals_previous=[20, 0, 60])
     published, _suppressions = protect_table("t", frame, spec, PARAMS)
     assert published["individuals_change"].isna().tolist() == [True, False, False]
+
+
+def test_every_published_rounding_is_half_away_from_zero():
+    from ds_pipeline.lib.products.disclosure import round_half_away, round_to
+    from ds_pipeline.lib.products.edition import Field
+    from ds_pipeline.lib.products.pack import format_value
+
+    assert [round_half_away(v) for v in (2.5, -2.5, 0.5, 1.5)] == [3.0, -3.0, 1.0, 2.0]  # round() gives 2, -2, 0, 2
+    assert round_half_away(2.675, 2) == 2.68 and round_half_away(0.125, 2) == 0.13  # as written, not as stored
+    assert round_to(25, 10) == 30 and round_to(-25, 10) == -30
+    assert format_value(2.5, Field("x", "integer", "", "")) == "3"
+    assert format_value(0.125, Field("x", "number", "", "", 2)) == "0.13"
+    assert format_value(-0.04, Field("x", "number", "", "", 1)) == "0.0"

@@ -32,11 +32,11 @@ from ds_pipeline.lib.products.edition import (
     _criteria_table,
     _iris_table,
     _key_figure_table,
-    _severity_driver,
     format_change,
     format_figure_value,
     select_slice,
 )
+from ds_pipeline.lib.products.what_changed import _severity_driver
 
 WEEK = "2026-W47"  # as of Sunday 2026-11-22; the previous edition 2026-W46 is as of 2026-11-15
 SETTINGS = {
@@ -695,7 +695,6 @@ def test_priority_and_gap_tables_do_not_give_back_cells_suppressed_elsewhere(mon
     monkeypatch.setitem(IDP_FAMILIES["R2"], "IQG01Q06", (0, 220, 2000, 1))
     monkeypatch.setitem(SEVERITY["R2"], "IQG15Q02", (0, 0, 30, 34.0, 35.0, 31.0))
     edition = build_edition(make_tables(), WEEK, SETTINGS)
-    params = edition.disclosure
 
     displacement = edition.tables["displacement"].frame
     ramadi = _row(displacement, area_level="district", area_id="IQG01Q06", population_type="idp")
@@ -710,17 +709,19 @@ def test_priority_and_gap_tables_do_not_give_back_cells_suppressed_elsewhere(mon
     assert ("area_priority", "area_id=IQG01Q06", "idps_in_camps_and_critical_shelter_value") in {
         (s.table, s.row_key, s.column) for s in priority.suppressions
     }
-    # the rounded score and points only bound camp + critical shelter within a range that leaves the unknown
-    # shelter anywhere from 0 to 10 families
-    largest = priority.frame["idps_in_camps_and_critical_shelter_value"].max()
-    weight = 100 * 0.20
-    low = max((row["idps_in_camps_and_critical_shelter_score"] - 0.005) * largest,
-              (row["idps_in_camps_and_critical_shelter_points"] - 0.05) / weight * largest)
-    high = min((row["idps_in_camps_and_critical_shelter_score"] + 0.005) * largest,
-               (row["idps_in_camps_and_critical_shelter_points"] + 0.05) / weight * largest)
-    unknown = (ramadi["individuals"] + 5 - ramadi["individuals_in_private"] - low,
-               ramadi["individuals"] - 5 - ramadi["individuals_in_private"] - high)
-    assert unknown[1] <= 0 and unknown[0] >= params.min_individuals
+    # the score, points and priority score that would give it back are blanked with it, as derived
+    reasons = {(s.row_key, s.column): s.reason for s in priority.suppressions}
+    for column in ("idps_in_camps_and_critical_shelter_score", "idps_in_camps_and_critical_shelter_points",
+                   "priority_score"):
+        assert pd.isna(row[column]) and column in row["suppressed_columns"]
+        assert reasons[("area_id=IQG01Q06", column)].startswith("derived: ")
+    # Al-Ba'aj (30 returnees, all in high severity) has the largest severity value, which is suppressed: every
+    # severity score would give it back (value / score), so the whole severity component goes
+    assert priority.frame["severity_score"].isna().all() and priority.frame["severity_points"].isna().all()
+    assert reasons[("area_id=IQG01Q06", "severity_score")] == (
+        "derived: scaled by the largest severity_value, which is suppressed"
+    )
+    assert not pd.isna(row["rank"])  # still ranked: the rank only places it between its neighbours
     # every published count value of the priority table is the displacement table's published cell
     for _i, district in priority.frame.iterrows():
         returnees = displacement[(displacement["area_level"] == "district")
@@ -870,12 +871,27 @@ def test_a_partial_round_takes_each_population_from_its_latest_round(tables):
     assert figures["idps_in_camps"].source == "DTM Master List — IDPs R3"
     assert figures["idps_in_camps"].value == r2.loc[r2["population_type"] == "idp", "individuals_in_camp"].sum()
 
+    # every table keeps each population's latest round: returnees of R2 stay in the displacement table, with their
+    # change since R1, and the priority ranking's returns are R2's, not zero
+    published = edition.tables["displacement"].frame
+    returnee_rows = published[published["population_type"] == "returnee"]
+    assert not returnee_rows.empty and set(returnee_rows["round_id"]) == {"R2"}
+    assert set(returnee_rows["previous_round_id"]) == {"R1"}
+    assert set(published.loc[published["population_type"] == "idp", "round_id"]) == {"R3"}
+    priority = edition.current.area_priority.set_index("area_id")
+    r2_returns = r2.groupby("area_id")["individuals"].sum()  # governorate rows: Ninewa holds Sinjar's returnees
+    assert priority.loc["IQG15Q06", "returns_value"] > 0 and r2_returns.get("IQG15", 0) > 0
+    assert priority["returns_value"].notna().all()
+    # the same edition before the fix would have read R3 only: no returnee, every district's returns 0
+    assert edition.tables["area_priority"].frame["returns_points"].notna().any()
+
     # no returnee rows in any round: "n/a", never 0
     only_idps = {**tables, "displacement_by_area": displacement[displacement["population_type"] == "idp"]}
     edition = build_edition(only_idps, WEEK, SETTINGS)
     returnees = next(f for f in edition.key_figures if f.figure == "returnees")
     assert returnees.value is None and format_figure_value(returnees, edition.disclosure) == "n/a"
     assert pd.isna(_row(edition.tables["key_figures"].frame, figure="returnees")["value"])
+    assert edition.current.area_priority["returns_value"].isna().all()  # not assessed, not zero returns
 
 
 def _survey_household(survey_round: str, number: int, group: str, district: str, safe: float) -> dict:
@@ -952,3 +968,68 @@ def test_brief_method_names_the_change_benchmark_and_priority_rounding_rules(htm
     assert "changes whose previous count was below the threshold (but not zero) are suppressed too" in text
     assert "A criteria benchmark from fewer than 10 non-displaced households is suppressed" in text
     assert "Priority component scores are rounded to 0.01, and points and priority scores to 0.1" in text
+
+
+def _recovery_estimates(table: pd.DataFrame, area_id: str, component: str, weights: dict[str, float]) -> list:
+    """Every way a reader could try to get a suppressed component value back from the published priority table:
+    score x largest value, points / weight x largest value, (priority score - other points) / weight x largest,
+    and the interval the neighbours' priority scores leave for the hidden points. Returns estimates and
+    (low, high) intervals."""
+    row = table[table["area_id"] == area_id].iloc[0]
+    largest = table[f"{component}_value"].max()
+    assessed = [c for c in weights if c not in str(row["components_not_assessed"]).replace(" ", "_")]
+    share = 100 * weights[component] / sum(weights[c] for c in assessed if c in weights)
+    found: list = []
+    if not pd.isna(row[f"{component}_score"]):
+        found.append(float(row[f"{component}_score"]) * largest)
+    if not pd.isna(row[f"{component}_points"]):
+        found.append(float(row[f"{component}_points"]) / share * largest)
+    others = [f"{c}_points" for c in weights if c != component]
+    visible = sum(float(row[c]) for c in others if not pd.isna(row[c]))
+    if not pd.isna(row["priority_score"]):
+        found.append((float(row["priority_score"]) - visible) / share * largest)
+    ranked = table[table["ranked"].astype(bool)].reset_index(drop=True)
+    position = ranked.index[ranked["area_id"] == area_id]
+    if len(position):
+        p = int(position[0])
+        above = ranked["priority_score"].iloc[:p].dropna()
+        below = ranked["priority_score"].iloc[p + 1:].dropna()
+        high = float(above.iloc[-1]) if not above.empty else 100.0
+        low = float(below.iloc[0]) if not below.empty else 0.0
+        found.append(((low - visible) / share * largest, (high - visible) / share * largest))
+    return found
+
+
+@pytest.mark.parametrize("district", ["IQG01Q06", "IQG15Q02"])
+def test_suppressed_priority_values_cannot_be_recovered(monkeypatch, district):
+    """The recovery the disclosure rule must defeat: no published column gets within 10% of a hidden value."""
+    monkeypatch.setitem(IDP_FAMILIES["R2"], "IQG01Q06", (0, 220, 2000, 1))  # Ramadi: 1 family of unknown shelter
+    monkeypatch.setitem(SEVERITY["R2"], "IQG15Q02", (0, 0, 30, 34.0, 35.0, 31.0))  # Al-Ba'aj: 30 returnees
+    edition = build_edition(make_tables(), WEEK, SETTINGS)
+    component = "idps_in_camps_and_critical_shelter" if district == "IQG01Q06" else "severity"
+    table = edition.tables["area_priority"].frame
+    assert pd.isna(table.loc[table["area_id"] == district, f"{component}_value"]).all()
+    raw = edition.current.area_priority.set_index("area_id")
+    hidden = float(raw.loc[district, f"{component}_value"])
+    weights = SETTINGS["prioritisation"]["weights"]
+    attempts = _recovery_estimates(table, district, component, weights)
+    assert attempts, "the rank interval at least is always available to a reader"
+    for attempt in attempts:
+        if isinstance(attempt, tuple):
+            low, high = attempt
+            assert low < 0.9 * hidden or high > 1.1 * hidden, (attempt, hidden)
+        else:
+            assert abs(attempt - hidden) > 0.1 * hidden, (attempt, hidden)
+
+
+def test_without_the_rule_the_recovery_succeeds(monkeypatch):
+    """The same recovery on the unprotected metric (score and points left in) pins the hidden value: the test above
+    can fail."""
+    monkeypatch.setitem(IDP_FAMILIES["R2"], "IQG01Q06", (0, 220, 2000, 1))
+    edition = build_edition(make_tables(), WEEK, SETTINGS)
+    raw = edition.current.area_priority.copy()
+    hidden = float(raw.loc[raw["area_id"] == "IQG01Q06", "idps_in_camps_and_critical_shelter_value"].iloc[0])
+    raw["idps_in_camps_and_critical_shelter_score"] = raw["idps_in_camps_and_critical_shelter_score"].round(2)
+    estimates = _recovery_estimates(raw, "IQG01Q06", "idps_in_camps_and_critical_shelter",
+                                    SETTINGS["prioritisation"]["weights"])
+    assert any(not isinstance(e, tuple) and abs(e - hidden) <= 0.1 * hidden for e in estimates)

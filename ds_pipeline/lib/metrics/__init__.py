@@ -130,7 +130,10 @@ def sort_rows(frame: pd.DataFrame, by: Sequence[str], ascending: bool | Sequence
 
 
 def empty_table(schema: dict[str, str]) -> pd.DataFrame:
-    """An empty table with the columns and dtypes of ``schema`` (column -> str | int | float | bool | date)."""
+    """An empty table with the columns and dtypes of ``schema``.
+
+    Column kinds: str | int | nullable_int (integers with missing values) | float | bool | date.
+    """
     return finalise(pd.DataFrame({column: [] for column in schema}), schema, [])
 
 
@@ -143,6 +146,8 @@ def finalise(frame: pd.DataFrame, schema: dict[str, str], sort_by: Sequence[str]
             table[column] = values.fillna("").astype(str).astype(object)
         elif kind == "int":
             table[column] = values.astype("int64")
+        elif kind == "nullable_int":
+            table[column] = values.astype("float64").astype("Int64")
         elif kind == "float":
             table[column] = values.astype("float64")
         elif kind == "bool":

@@ -162,6 +162,7 @@ def _benchmarks(benchmark_scores: pd.DataFrame, by_criterion: dict[int, list[str
     for criterion in by_criterion:
         score = benchmark_scores[f"score_{criterion}"]
         weight = benchmark_scores["weight"].where(score.notna(), 0.0)
+        # a household without a score has zero weight: it is left out of the mean, not counted as 0
         sums[f"weighted_{criterion}"] = (score.fillna(0.0) * weight).astype("float64")
         sums[f"weight_{criterion}"] = weight.astype("float64")
         sums[f"count_{criterion}"] = score.notna().astype("int64")
@@ -176,7 +177,10 @@ def _benchmarks(benchmark_scores: pd.DataFrame, by_criterion: dict[int, list[str
 
 
 def _at_or_above(score: pd.Series, benchmark: pd.Series) -> pd.Series:
-    """True where a household's score is at or above the benchmark (False where either is missing)."""
+    """True where a household's score is at or above the benchmark (False where either is missing).
+
+    The False only reaches households without a score, which weigh 0, and areas without a benchmark, whose
+    criterion is not assessed (NaN share): it never counts a household as below the benchmark."""
     return (score >= benchmark - AT_BENCHMARK_TOLERANCE).fillna(False).astype(bool)
 
 
@@ -205,10 +209,11 @@ def criteria_progress(survey: pd.DataFrame, indicators: dict[str, int]) -> pd.Da
         lines = households[keys].copy()
         lines["indicators_assessed"] = households[f"indicators_assessed_{criterion}"]
         lines["benchmark"] = benchmark
+        # an area without a non-displaced household with a score has a benchmark from 0 households: a true count
         lines["benchmark_households"] = households[f"benchmark_households_{criterion}"].fillna(0)
         lines["households"] = has_score.astype("int64")
         lines["weighted_households"] = weight
-        lines["weighted_score"] = score.fillna(0.0) * weight
+        lines["weighted_score"] = score.fillna(0.0) * weight  # zero weight where there is no score
         lines["weighted_at_or_above"] = weight.where(_at_or_above(score, benchmark), 0.0)
         grouped = lines.groupby(keys, sort=False)
         table = grouped[["households", "weighted_households", "weighted_score", "weighted_at_or_above"]].sum()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ds_pipeline.lib import edition_calendar
 from ds_pipeline.lib.metrics import criterion_names, empty_table, finalise, safe_divide
 
 EFFECTIVE_STATUSES: tuple[str, ...] = ("completed", "on_track", "delayed", "overdue", "not_started")
@@ -52,13 +53,14 @@ POA_TIMELINESS_KEYS = ("report_month", "area")
 
 def month_end(report_month: str) -> pd.Timestamp:
     """Last day of a YYYY-MM month (midnight): the date a month's POA report is assessed as of."""
-    return pd.Period(report_month, freq="M").end_time.normalize()
+    return pd.Timestamp(edition_calendar.month_end(report_month))
 
 
 def reporting_deadline(report_month: str, deadline_day: int) -> pd.Timestamp:
     """Day ``deadline_day`` of the month after ``report_month`` (the month's last day if it is shorter)."""
-    following = pd.Period(report_month, freq="M") + 1
-    return pd.Timestamp(following.year, following.month, min(deadline_day, following.days_in_month))
+    following = edition_calendar.next_month_start(report_month)
+    last_day = edition_calendar.month_end(edition_calendar.month_of(following)).day
+    return pd.Timestamp(following.year, following.month, min(deadline_day, last_day))
 
 
 def latest_actions(poa: pd.DataFrame, report_month: str) -> pd.DataFrame:
@@ -80,6 +82,7 @@ def latest_actions(poa: pd.DataFrame, report_month: str) -> pd.DataFrame:
 def effective_status(actions: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     """completed if reported completed; overdue if due before ``as_of``; otherwise the reported status."""
     status = actions["status"].fillna("").astype(str)
+    # due_date is required by validation; an action without one could not be past it
     due_before = (actions["due_date"] < as_of).fillna(False).to_numpy(dtype=bool)
     values = np.select([status.to_numpy() == "completed", due_before], ["completed", "overdue"], default=status)
     return pd.Series(values, index=actions.index, dtype=object)
@@ -111,7 +114,7 @@ def poa_status(poa: pd.DataFrame, deadline_day: int = 10) -> tuple[pd.DataFrame,
         actions["report_month"] = month
 
         counts = pd.crosstab([actions["area"], actions["iasc_criterion"]], actions["effective_status"]).reindex(
-            columns=list(EFFECTIVE_STATUSES), fill_value=0
+            columns=list(EFFECTIVE_STATUSES), fill_value=0  # no action with that status: a true count of 0
         )
         totals = actions.groupby(["area", "iasc_criterion"], sort=True).agg(
             actions=("action_id", "size"), target=("target", "sum"), achieved=("achieved", "sum")
@@ -137,6 +140,7 @@ def poa_status(poa: pd.DataFrame, deadline_day: int = 10) -> tuple[pd.DataFrame,
     )
     reports["deadline"] = [reporting_deadline(m, deadline_day) for m in reports["report_month"]]
     reports["deadline"] = pd.to_datetime(reports["deadline"])
+    # submitted_on is required by validation, so every report has a date to compare
     reports["on_time"] = (reports["submitted_on"] <= reports["deadline"]).fillna(False)
 
     return (

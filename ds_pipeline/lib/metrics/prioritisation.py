@@ -1,4 +1,10 @@
-"""Area prioritisation: a ranked, explainable district score from severity, returns, IDPs, gaps and actors."""
+"""Area prioritisation: a ranked, explainable district score from severity, returns, IDPs, gaps and actors.
+
+A component that was not assessed for a district (no Return Index data, no survey data, no 4W covering the
+governorate, no DTM round with the population) is missing (NaN), never 0. The priority score is computed over the
+assessed components with their weights renormalised to 100, and a district scored on fewer than
+``min_components`` components is listed apart, without a rank.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,19 @@ from ds_pipeline.lib.metrics import empty_table, finalise, numeric, require_sing
 # Components of the priority score, in the order of the output columns, with the dtype of their raw value.
 PRIORITY_COMPONENTS: dict[str, str] = {
     "severity": "float",
-    "returns": "int",
-    "idps_in_camps_and_critical_shelter": "int",
+    "returns": "float",
+    "idps_in_camps_and_critical_shelter": "float",
     "criteria_gap": "float",
-    "actor_presence": "int",
+    "actor_presence": "float",
 }
+COMPONENT_LABELS: dict[str, str] = {
+    "severity": "severity",
+    "returns": "returns",
+    "idps_in_camps_and_critical_shelter": "IDPs in camps and critical shelter",
+    "criteria_gap": "criteria gap",
+    "actor_presence": "actor presence",
+}
+DEFAULT_MIN_COMPONENTS = 3
 
 AREA_PRIORITY_COLUMNS: dict[str, str] = {
     "area_id": "str",
@@ -25,8 +39,11 @@ AREA_PRIORITY_COLUMNS: dict[str, str] = {
         for component, kind in PRIORITY_COMPONENTS.items()
         for part in ("value", "score", "points")
     },
+    "components_assessed": "int",
+    "components_not_assessed": "str",
     "priority_score": "float",
-    "rank": "int",
+    "ranked": "bool",
+    "rank": "nullable_int",
 }
 # Priority scores closer than this are ties (broken by area_id), so float rounding cannot reorder areas.
 _TIE_DECIMALS = 9
@@ -53,18 +70,41 @@ def _checked_weights(weights: dict[str, float]) -> dict[str, float]:
 def _district_individuals(
     displacement: pd.DataFrame, population_type: str, columns: list[str], districts: pd.Index
 ) -> pd.Series:
-    """Sum of ``columns`` over the rows of one population type, per district of ``districts`` (0 if none)."""
-    if displacement.empty:
-        return pd.Series(0, index=districts, dtype="int64")
-    rows = displacement[displacement["population_type"] == population_type]
+    """Sum of ``columns`` over the rows of one population type, per district of ``districts``.
+
+    NaN for every district when the slice holds no row of that population type (no DTM round with it: not
+    assessed). Otherwise a district without a row counts 0: the Master List lists every location hosting the
+    population in the round, so a district with none of its locations hosts none.
+    """
+    rows = displacement[displacement["population_type"] == population_type] if not displacement.empty else displacement
+    if rows.empty:
+        return pd.Series(np.nan, index=districts, dtype="float64")
     totals = rows[columns].apply(pd.to_numeric, errors="coerce").sum(axis=1).groupby(rows["area_id"]).sum()
-    return totals.reindex(districts, fill_value=0).astype("int64")
+    return totals.reindex(districts, fill_value=0.0).astype("float64")  # zero is true: see the docstring
+
+
+def _actor_presence(coverage: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
+    """Organisations active in the 4W month per district.
+
+    NaN where the 4W says nothing about the district: no 4W month at all, or no activity reported anywhere in the
+    district's governorate (a 4W that reports nothing in a whole governorate is taken not to cover it). A district
+    of a governorate the 4W covers with no activity of its own has 0 organisations.
+    """
+    if coverage.empty:
+        return pd.Series(np.nan, index=table.index, dtype="float64")
+    orgs = numeric(coverage, "active_orgs").groupby(coverage["area_id"]).sum()
+    covered = set(coverage.loc[numeric(coverage, "active_orgs") > 0, "admin1_pcode"].astype(str))
+    counts = orgs.reindex(table.index).astype("float64")
+    in_covered_governorate = table["admin1_pcode"].astype(str).isin(covered)
+    # zero is true in a governorate the 4W covers: nobody reported an activity in the district
+    return counts.fillna(0.0).where(in_covered_governorate, np.nan)
 
 
 def _scale_need(values: pd.Series) -> pd.Series:
-    """Raw need values scaled to 0..1 across the candidate areas: value / largest value.
+    """Raw need values scaled to 0..1 across the assessed areas: value / largest value.
 
-    Negative values count as 0; missing values stay NaN; when the largest value is 0 every area scores 0.
+    Negative values count as 0 need (a displaced group better off than non-displaced residents has no gap to
+    close); missing values stay NaN; when the largest value is 0 every assessed area scores 0.
     """
     need = values.astype("float64").clip(lower=0.0)
     largest = need.max()
@@ -74,12 +114,22 @@ def _scale_need(values: pd.Series) -> pd.Series:
 
 
 def _scale_presence(organisations: pd.Series) -> pd.Series:
-    """Actor presence scaled to 0..1, fewer organisations scoring higher: 1 - orgs / most orgs (1 when none)."""
+    """Actor presence scaled to 0..1, fewer organisations scoring higher: 1 - orgs / most orgs.
+
+    Missing counts stay NaN; when no assessed district has an organisation, every assessed district scores 1.
+    """
     orgs = organisations.astype("float64")
     most = orgs.max()
     if not np.isfinite(most) or most == 0:
-        return pd.Series(1.0, index=orgs.index)
+        return orgs.where(orgs.isna(), 1.0)
     return 1.0 - orgs / most
+
+
+def _require_one_round_per_population(displacement: pd.DataFrame) -> None:
+    if displacement.empty or "population_type" not in displacement.columns:
+        return
+    for population_type, rows in displacement.groupby("population_type"):
+        require_single_slice(rows, "round_id", f"displacement ({population_type})")
 
 
 def area_priority(
@@ -88,15 +138,19 @@ def area_priority(
     criteria: pd.DataFrame,
     coverage: pd.DataFrame,
     weights: dict[str, float],
+    min_components: int = DEFAULT_MIN_COMPONENTS,
 ) -> pd.DataFrame:
-    """Ranked districts with each component's raw value, 0..1 score and weighted points (sum = 0..100).
+    """Districts with each component's raw value, 0..1 score and weighted points, ranked by priority score.
 
-    Inputs are one as-of slice each at district level (area_severity of one round, displacement_by_area of
-    one round, criteria_progress of one survey round, service_coverage of one month). Candidate areas are
-    the districts in the severity, displacement or criteria slice.
+    Inputs are one as-of slice each at district level (area_severity of one round, displacement_by_area with one
+    round per population type, criteria_progress of one survey round, service_coverage of one month). Candidate
+    areas are the districts in the severity, displacement or criteria slice. Points of the assessed components of a
+    district add up to its priority score (0..100): each assessed component weighs its weight divided by the sum of
+    the weights of the district's assessed components. Districts assessed on fewer than ``min_components``
+    components with a positive weight have ``ranked`` False and no rank; they are listed after the ranked ones.
     """
     require_single_slice(severity, "round_id", "severity")
-    require_single_slice(displacement, "round_id", "displacement")
+    _require_one_round_per_population(displacement)
     require_single_slice(criteria, "survey_round", "criteria")
     require_single_slice(coverage, "month", "coverage")
     checked = _checked_weights(weights)
@@ -129,6 +183,7 @@ def area_priority(
     assessed = criteria[criteria["assessed"].astype(bool)] if not criteria.empty else criteria
     if not assessed.empty:
         gap = numeric(assessed, "gap")
+        # a group without a gap weighs nothing in its criterion's mean (it is left out, not counted as no gap)
         households = numeric(assessed, "weighted_households").where(gap.notna(), 0.0)
         by_criterion = [assessed["area_id"], assessed["criterion"]]
         weighted_gap = (gap.fillna(0.0) * households).groupby(by_criterion).sum()
@@ -138,12 +193,7 @@ def area_priority(
     else:
         table["criteria_gap_value"] = np.nan
 
-    if not coverage.empty:
-        table["actor_presence_value"] = (
-            numeric(coverage, "active_orgs").groupby(coverage["area_id"]).sum().reindex(table.index).fillna(0)
-        )
-    else:
-        table["actor_presence_value"] = 0
+    table["actor_presence_value"] = _actor_presence(coverage, table)
 
     table["severity_score"] = _scale_need(table["severity_value"])
     table["returns_score"] = _scale_need(table["returns_value"])
@@ -151,16 +201,27 @@ def area_priority(
     table["criteria_gap_score"] = _scale_need(-table["criteria_gap_value"])
     table["actor_presence_score"] = _scale_presence(table["actor_presence_value"])
 
-    total_weight = sum(checked.values())
-    points = []
+    weighted = [component for component, weight in checked.items() if weight > 0]
+    scores = table[[f"{component}_score" for component in PRIORITY_COMPONENTS]]
+    assessed_mask = scores.notna()
+    weight_row = pd.Series([checked[c] for c in PRIORITY_COMPONENTS], index=scores.columns)
+    assessed_weight = (assessed_mask * weight_row).sum(axis=1)
     for component, weight in checked.items():
-        column = f"{component}_points"
-        table[column] = (100.0 * weight / total_weight * table[f"{component}_score"]).fillna(0.0)
-        points.append(column)
-    table["priority_score"] = table[points].sum(axis=1)
+        share = weight / assessed_weight.where(assessed_weight > 0)
+        table[f"{component}_points"] = 100.0 * share * table[f"{component}_score"]  # NaN where not assessed
+    table["components_assessed"] = assessed_mask[[f"{c}_score" for c in weighted]].sum(axis=1).astype("int64")
+    table["components_not_assessed"] = [
+        "; ".join(COMPONENT_LABELS[c] for c in weighted if not row[f"{c}_score"])
+        for _area, row in assessed_mask.iterrows()
+    ]
+    table["ranked"] = table["components_assessed"] >= min(min_components, len(weighted))
+    points = table[[f"{c}_points" for c in PRIORITY_COMPONENTS]]
+    table["priority_score"] = points.sum(axis=1, min_count=1)
 
     table = table.reset_index()
-    table["_tie"] = -table["priority_score"].round(_TIE_DECIMALS)
-    table = table.sort_values(["_tie", "area_id"], kind="mergesort").reset_index(drop=True)
-    table["rank"] = np.arange(1, len(table) + 1)
-    return finalise(table, AREA_PRIORITY_COLUMNS, ["rank"])
+    table["_unranked"] = ~table["ranked"]
+    table["_tie"] = (-table["priority_score"].round(_TIE_DECIMALS)).fillna(np.inf)
+    table = table.sort_values(["_unranked", "_tie", "area_id"], kind="mergesort").reset_index(drop=True)
+    ranks = np.arange(1, len(table) + 1, dtype="float64")
+    table["rank"] = pd.Series(ranks).where(table["ranked"].to_numpy(), np.nan)
+    return finalise(table, AREA_PRIORITY_COLUMNS, [])

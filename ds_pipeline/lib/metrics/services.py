@@ -60,7 +60,7 @@ SERVICE_GAPS_COLUMNS: dict[str, str] = {
     "iasc_criterion": "int",
     "criterion_name": "str",
     "need_reason": "str",
-    "returnee_individuals": "int",
+    "returnee_individuals": "float",
     "active_orgs": "int",
     "sectors_active_elsewhere_in_governorate": "str",
 }
@@ -159,10 +159,17 @@ def service_gaps(
     high or hotspot (criteria 1-4), or an assessed gap <= ``gap_threshold`` for any displaced group.
     sectors_active_elsewhere_in_governorate lists the sector codes active on that criterion in other
     districts of the same governorate.
+
+    A gap is only established where the 4W speaks for the district: without 4W data for the month there is no
+    gap table at all (empty), and districts of a governorate where the 4W reports no activity are left out (a 4W
+    reporting nothing in a whole governorate is taken not to cover it). returnee_individuals is NaN for a
+    district without Return Index data.
     """
     require_single_slice(severity, "round_id", "severity")
     require_single_slice(criteria, "survey_round", "criteria")
     require_single_slice(coverage, "month", "coverage")
+    if coverage.empty:
+        return empty_table(SERVICE_GAPS_COLUMNS)  # no 4W month: whether anyone is active is not known
 
     reasons: dict[tuple[str, int], list[str]] = {}
     areas: dict[str, tuple[str, str]] = {}
@@ -203,18 +210,21 @@ def service_gaps(
 
     active_orgs: dict[tuple[str, int], int] = {}
     sectors: dict[tuple[str, int], set[str]] = {}  # (governorate, criterion) -> {(district, sector)}
-    if not coverage.empty:
-        active = coverage[numeric(coverage, "active_orgs") > 0]
-        for row in active.itertuples(index=False):
-            key = (row.area_id, int(row.iasc_criterion))
-            active_orgs[key] = active_orgs.get(key, 0) + int(row.active_orgs)
-            sectors.setdefault((row.admin1_pcode, int(row.iasc_criterion)), set()).add((row.area_id, row.sector_code))
+    active = coverage[numeric(coverage, "active_orgs") > 0]
+    covered_governorates = set(active["admin1_pcode"].astype(str))
+    for row in active.itertuples(index=False):
+        key = (row.area_id, int(row.iasc_criterion))
+        active_orgs[key] = active_orgs.get(key, 0) + int(row.active_orgs)  # a running sum starts at 0
+        sectors.setdefault((row.admin1_pcode, int(row.iasc_criterion)), set()).add((row.area_id, row.sector_code))
 
     rows = []
     for (area_id, criterion), need in sorted(reasons.items()):
+        area_name, admin1_pcode = areas[area_id]
+        if str(admin1_pcode) not in covered_governorates:
+            continue  # the 4W does not cover the governorate: not assessed, not a gap
+        # no entry: nobody reported an activity on the criterion in a district the 4W covers, a true zero
         if active_orgs.get((area_id, criterion), 0) > 0:
             continue
-        area_name, admin1_pcode = areas[area_id]
         elsewhere = sorted(
             {sector for district, sector in sectors.get((admin1_pcode, criterion), set()) if district != area_id}
         )
@@ -225,7 +235,7 @@ def service_gaps(
                 "admin1_pcode": admin1_pcode,
                 "iasc_criterion": criterion,
                 "need_reason": "; ".join(need),
-                "returnee_individuals": returnees.get(area_id, 0),
+                "returnee_individuals": returnees.get(area_id, np.nan),
                 "active_orgs": 0,
                 "sectors_active_elsewhere_in_governorate": ", ".join(elsewhere),
             }

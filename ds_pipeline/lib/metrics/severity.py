@@ -92,6 +92,7 @@ def area_severity(
     )
     category = categorise_severity(return_index["overall_score"], medium_from, high_from)
     for name in ("low", "medium", "high"):
+        # a location's returnees count in its own category only: 0 in the others is true
         locations[f"returnees_{name}"] = locations["returnee_individuals"].where(category == name, 0)
     locations["locations_high"] = (category == "high").astype("int64")
     for score in (*SCORE_COLUMNS, *INDICATOR_COLUMNS):
@@ -99,6 +100,7 @@ def area_severity(
             values = pd.to_numeric(return_index[score], errors="coerce").astype("float64")
         else:
             values = pd.Series(np.nan, index=return_index.index, dtype="float64")
+        # a location without the score weighs 0 in its mean: left out, not counted as a score of 0
         weights = locations["returnee_individuals"].where(values.notna(), 0)
         locations[f"{score}_weight"] = weights
         locations[f"{score}_weighted"] = (values.fillna(0.0) * weights).astype("float64")

@@ -20,13 +20,14 @@ from markupsafe import Markup
 
 from ds_pipeline.lib.canonical import IASC_CRITERIA, SECTOR_CODES
 from ds_pipeline.lib.products import charts
-from ds_pipeline.lib.products.disclosure import SUPPRESSED_FLAG_COLUMN
+from ds_pipeline.lib.products.disclosure import SUPPRESSED_FLAG_COLUMN, round_half_away
 from ds_pipeline.lib.products.edition import (
     GROUP_LABELS,
     Edition,
     format_change,
     format_figure_value,
 )
+from ds_pipeline.lib.settings import household_sizes
 
 # Brief templates and styles live in the project's reports/ folder (reports/templates/).
 TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "reports" / "templates"
@@ -41,6 +42,7 @@ SECTION_TITLES: tuple[str, ...] = (
     "Method, limitations and disclosure control",
 )
 SUPPRESSED_MARK = "s"
+NOT_ASSESSED_MARK = "n/a"
 TOP_DISTRICTS = 15
 TOP_TABLE_ROWS = 10
 TOP_GAPS = 25
@@ -75,7 +77,7 @@ def cell(row: pd.Series, column: str, decimals: int = 0, signed: bool = False, s
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int | float) or hasattr(value, "__float__"):
-        number = float(value)
+        number = round_half_away(float(value), decimals)
         text = f"{number:+,.{decimals}f}" if signed else f"{number:,.{decimals}f}"
         if text.lstrip("+-") in ("0", "0.0", "0.00"):
             text = text.lstrip("+-")
@@ -214,7 +216,8 @@ def _severity(edition: Edition) -> dict[str, Any]:
         notes[row["area_id"]] = f"{share} in high" if share not in ("", SUPPRESSED_MARK) else str(row["severity"])
     context["map_svg"] = Markup(charts.tile_grid_map("tilemap", severity_by_pcode, notes))
     hotspots = districts[districts["hotspot"].astype(bool)].copy()
-    hotspots["_returnees"] = [_value(r, "returnee_individuals") or 0.0 for _i, r in hotspots.iterrows()]
+    # ordering only: hotspots whose returnees are suppressed are listed after the others
+    hotspots["_returnees"] = [_value(r, "returnee_individuals") or -1.0 for _i, r in hotspots.iterrows()]
     context["hotspot_count"] = len(hotspots)
     hotspots = hotspots.sort_values(["_returnees", "area_id"], ascending=[False, True], kind="mergesort")
     hotspots = hotspots.head(TOP_DISTRICTS)
@@ -250,6 +253,7 @@ def _displacement(edition: Edition) -> dict[str, Any]:
     if table.empty:
         return {"available": False}
     idps = table[(table["area_level"] == "governorate") & (table["population_type"] == "idp")].copy()
+    # ordering only: a suppressed cell orders as 0; the cell itself shows "s"
     idps["_order"] = [-(_value(r, "individuals_in_camp") or 0) - (_value(r, "individuals_in_critical_shelter") or 0)
                       for _i, r in idps.iterrows()]
     idps = idps.sort_values(["_order", "area_id"], kind="mergesort")
@@ -269,28 +273,41 @@ def _displacement(edition: Edition) -> dict[str, Any]:
     }
 
 
+def _points_cell(row: pd.Series, column: str) -> str:
+    """Points of a component: "s" when suppressed, "n/a" when the component was not assessed, else 0.1 points."""
+    text = cell(row, column, 1)
+    return NOT_ASSESSED_MARK if text == "" else text
+
+
 def _priority(edition: Edition) -> dict[str, Any]:
     table = edition.tables["area_priority"]
     frame = table.frame
     if frame.empty:
         return {"available": False}
     components = [f.name[: -len("_points")] for f in table.fields if f.name.endswith("_points")]
+    settings = (edition.settings.get("prioritisation", {}) or {})
+
+    def line(row: pd.Series) -> dict[str, Any]:
+        return {
+            "rank": cell(row, "rank"),
+            "district": row["area_name"],
+            "score": cell(row, "priority_score", 1),
+            "assessed": cell(row, "components_assessed"),
+            "points": [_points_cell(row, f"{c}_points") for c in components],
+        }
+
+    ranked = frame[frame["ranked"].astype(bool)]
+    apart = frame[~frame["ranked"].astype(bool)]
     return {
         "available": True,
         "components": [c.replace("_", " ") for c in components],
         "weights": ", ".join(
-            f"{k.replace('_', ' ')} {float(v):.2f}"
-            for k, v in sorted(((edition.settings.get("prioritisation", {}) or {}).get("weights", {}) or {}).items())
+            f"{k.replace('_', ' ')} {float(v):.2f}" for k, v in sorted((settings.get("weights", {}) or {}).items())
         ),
-        "rows": [
-            {
-                "rank": cell(row, "rank"),
-                "district": row["area_name"],
-                "score": cell(row, "priority_score", 1),
-                "points": [cell(row, f"{c}_points", 1) for c in components],
-            }
-            for _i, row in frame.head(TOP_TABLE_ROWS).iterrows()
-        ],
+        "min_components": int(settings.get("min_components", 3)),
+        "rows": [line(row) for _i, row in ranked.head(TOP_TABLE_ROWS).iterrows()],
+        "apart": len(apart),
+        "apart_names": ", ".join(apart["area_name"].astype(str).head(TOP_TABLE_ROWS)),
     }
 
 
@@ -364,7 +381,7 @@ def _poa(edition: Edition) -> dict[str, Any]:
     rows = []
     for area, total in totals.iterrows():
         report = on_time.get(area)
-        achieved = f"{100 * total['achieved'] / total['target']:.0f}%" if total["target"] else ""
+        achieved = f"{round_half_away(100 * total['achieved'] / total['target']):.0f}%" if total["target"] else ""
         rows.append(
             {
                 "area": area,
@@ -417,7 +434,8 @@ def _services(edition: Edition) -> dict[str, Any]:
     context["gap_count"] = len(gaps)
     shown = gaps.copy()
     if not shown.empty:
-        shown["_returnees"] = [_value(r, "returnee_individuals") or 0.0 for _i, r in shown.iterrows()]
+        # ordering only: districts whose returnees are suppressed or not assessed come after the others
+        shown["_returnees"] = [_value(r, "returnee_individuals") or -1.0 for _i, r in shown.iterrows()]
         shown = shown.sort_values(["_returnees", "area_id", "iasc_criterion"], ascending=[False, True, True],
                                   kind="mergesort").head(TOP_GAPS)
         shown = shown.sort_values(["iasc_criterion", "_returnees", "area_id"], ascending=[True, False, True],
@@ -430,7 +448,7 @@ def _services(edition: Edition) -> dict[str, Any]:
                 else "",
                 "district": row["area_name"],
                 "need": row["need_reason"],
-                "returnees": cell(row, "returnee_individuals"),
+                "returnees": cell(row, "returnee_individuals") or NOT_ASSESSED_MARK,
                 "elsewhere": row["sectors_active_elsewhere_in_governorate"] or "none",
             }
         )
@@ -481,18 +499,18 @@ def _sources(edition: Edition) -> dict[str, Any]:
 def _method(edition: Edition) -> dict[str, Any]:
     settings = edition.settings
     ri = settings.get("return_index", {}) or {}
-    displacement = settings.get("displacement", {}) or {}
+    sizes = household_sizes(settings)
     params = edition.disclosure
     suppressions = edition.suppressions
     by_table: dict[str, int] = {}
     for suppression in suppressions:
-        by_table[suppression.table] = by_table.get(suppression.table, 0) + 1
+        by_table[suppression.table] = by_table.get(suppression.table, 0) + 1  # a count starts at 0
     return {
-        "medium_from": f"{float(ri.get('medium_from', 0)):g}",
-        "high_from": f"{float(ri.get('high_from', 0)):g}",
-        "hotspot_min_returnees": f"{int(ri.get('hotspot_min_returnees', 0)):,}",
-        "household_size": displacement.get("household_size", params.household_size),
-        "camp_household_size": displacement.get("camp_household_size", 5),
+        "medium_from": f"{float(ri['medium_from']):g}",
+        "high_from": f"{float(ri['high_from']):g}",
+        "hotspot_min_returnees": f"{int(ri['hotspot_min_returnees']):,}",
+        "household_size": sizes.household_size,
+        "camp_household_size": sizes.camp_household_size,
         "min_households": params.min_households,
         "min_individuals": params.min_individuals,
         "round_to": params.round_individuals_to,
@@ -505,10 +523,14 @@ def _method(edition: Edition) -> dict[str, Any]:
     }
 
 
-def brief_context(edition: Edition, label: str | None = None) -> dict[str, Any]:
-    """Everything the template shows, as plain strings and lists."""
+def brief_context(edition: Edition, label: str | None = None, no_data: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything the template shows, as plain strings and lists. `no_data` (section title -> why) marks the
+    sections printed as "No data in this edition: <why>" (default: the edition's own section gaps)."""
+    from ds_pipeline.lib.products.gates import no_data_reasons
+
     return {
         "sections": SECTION_TITLES,
+        "no_data": no_data_reasons(edition) if no_data is None else no_data,
         "masthead": _masthead(edition, label or edition.sensitivity_label),
         "key_figures": _key_figures(edition),
         "highlights": edition.highlights,
@@ -535,13 +557,14 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_brief_html(edition: Edition, label: str | None = None) -> str:
+def render_brief_html(edition: Edition, label: str | None = None, no_data: dict[str, str] | None = None) -> str:
     """The brief as one self-contained HTML document (CSS and SVG charts inline). `label` replaces the
-    sensitivity label of the DSTWG brief (the RWG pack carries its copy under the pack's label)."""
+    sensitivity label of the DSTWG brief (the RWG pack carries its copy under the pack's label); `no_data` as in
+    `brief_context`."""
     environment = _environment()
     css = (TEMPLATES_DIR / "brief.css").read_text(encoding="utf-8")
     template = environment.get_template("brief.html.j2")
-    return template.render(css=Markup(css), **brief_context(edition, label))
+    return template.render(css=Markup(css), **brief_context(edition, label, no_data))
 
 
 @contextmanager

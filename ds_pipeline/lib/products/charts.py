@@ -19,6 +19,8 @@ from matplotlib import rc_context, ticker  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
+from ds_pipeline.lib.products.disclosure import round_half_away  # noqa: E402
+
 RC = {
     "svg.hashsalt": "ds-pipeline-brief",
     "svg.fonttype": "path",
@@ -107,7 +109,7 @@ def _empty(chart_id: str, message: str) -> str:
 
 
 def _thousands(value: float) -> str:
-    return f"{value:,.0f}"
+    return f"{round_half_away(value):,.0f}"
 
 
 def ranked_bars(chart_id: str, labels: Sequence[str], values: Sequence[float], xlabel: str) -> str:
@@ -145,12 +147,13 @@ def severity_stacked_bars(
         left = [0.0] * len(labels)
         for name, values in (("low", low), ("medium", medium), ("high", high)):
             totals = [lo + me + hi for lo, me, hi in zip(low, medium, high, strict=True)]
+            # a governorate without returnees draws no bar (its row says so): 0 width, not a share of 0%
             shares = [100.0 * v / t if t else 0.0 for v, t in zip(values, totals, strict=True)]
             axes.barh(positions, shares, left=left, color=SEVERITY_COLOURS[name], height=0.7, label=name.capitalize())
             for position, start, share in zip(positions, left, shares, strict=True):
                 if share >= 8:
-                    axes.text(start + share / 2, position, f"{share:.0f}%", ha="center", va="center", fontsize=6.5,
-                              color="white" if name == "high" else "#222222")
+                    axes.text(start + share / 2, position, f"{round_half_away(share):.0f}%", ha="center", va="center",
+                              fontsize=6.5, color="white" if name == "high" else "#222222")
             left = [a + b for a, b in zip(left, shares, strict=True)]
         axes.set_yticks(positions, labels=list(labels))
         axes.set_xlim(0, 100)

@@ -3,7 +3,8 @@
 Rules (DESIGN.md §3, settings `disclosure`):
 
 - Primary suppression: a count of 1 to `min_households - 1` households is blanked. Where the source table
-  carries families, the rule is applied on families (DTM individuals are families x 6, x 5 in camps); where it
+  carries families, the rule is applied on families (DTM individuals are families x `household_size`, x
+  `camp_household_size` in camps, settings `displacement`); where it
   only carries individuals, individuals from 1 to `min_households x household_size - 1` are blanked. True zeros
   stay visible.
 - Secondary suppression: a table declares the additive relations between its cells (a row total and its parts,
@@ -24,8 +25,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
+
+from ds_pipeline.lib.settings import household_sizes
 
 SUPPRESSED_FLAG_COLUMN = "suppressed_columns"  # HXL #meta+suppressed: published columns blanked in the row
 
@@ -46,10 +50,9 @@ class DisclosureParameters:
     @classmethod
     def from_settings(cls, settings: dict) -> DisclosureParameters:
         disclosure = settings.get("disclosure", {}) or {}
-        displacement = settings.get("displacement", {}) or {}
         return cls(
             min_households=int(disclosure.get("min_households", 10)),
-            household_size=int(displacement.get("household_size", 6)),
+            household_size=household_sizes(settings).household_size,
             round_individuals_to=int(disclosure.get("round_individuals_to", 10)),
         )
 
@@ -100,6 +103,15 @@ def round_to(value: float, base: int) -> float:
         return float("nan")
     sign = -1.0 if value < 0 else 1.0
     return sign * math.floor(abs(float(value)) / base + 0.5) * base
+
+
+def round_half_away(value: float | None, decimals: int = 0) -> float:
+    """Round half away from zero to `decimals` places, on the number as written (2.675 -> 2.68, -2.5 -> -3.0;
+    NaN stays NaN). Every rounded number the project publishes goes through this or `round_to`."""
+    if value is None or pd.isna(value):
+        return float("nan")
+    step = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP))
 
 
 def round_significant(value: float, digits: int = 3) -> float:

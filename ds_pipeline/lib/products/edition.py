@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ds_pipeline.lib.canonical import IASC_CRITERIA
+from ds_pipeline.lib.edition_calendar import month_end, month_of, month_start, week_as_of, week_of
 from ds_pipeline.lib.metrics.severity import MEAN_INDICATOR_COLUMNS
 from ds_pipeline.lib.products.disclosure import (
     SUPPRESSED_FLAG_COLUMN,
@@ -37,12 +37,12 @@ from ds_pipeline.lib.products.disclosure import (
     Suppression,
     is_small,
     protect_table,
+    round_half_away,
     round_significant,
     round_to,
     row_key,
 )
-
-WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
+from ds_pipeline.lib.settings import household_sizes
 
 SCALE_LABELS = {
     "mean_scale1_score": "livelihoods and basic services",
@@ -66,9 +66,6 @@ DEFAULT_LICENCE = {
     "path": "https://creativecommons.org/licenses/by/4.0/",
 }
 DEFAULT_GAP_THRESHOLD = -0.10
-SCALE_DRIVER_MIN_POINTS = 0.5  # a Return Index scale moving less than this is not named as the driver
-INDICATOR_DRIVER_MIN_PP = 1.0  # an indicator mean moving less than this (percentage points) is not named either
-INDICATOR_DRIVERS_NAMED = 2  # at most this many indicators are named as drivers
 CRITERIA_KEYS = ("area_level", "area_id", "population_group", "criterion")
 # published criteria cells that rest on the non-displaced benchmark
 BENCHMARK_DERIVED = ("gap_pp", "share_at_or_above_benchmark_pct", "gap_change_pp")
@@ -79,18 +76,7 @@ KIND_ORDER = ("displacement", "return_index", "household_survey", "poa_submissio
 # Weeks and dates
 
 
-def week_as_of(week: str) -> dt.date:
-    """The as-of date of an edition: the Sunday ending ISO week `week` ("2026-W47" -> 2026-11-22)."""
-    match = WEEK_PATTERN.match(week)
-    if not match:
-        raise ValueError(f"edition week must look like 2026-W47, got {week!r}")
-    return dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 7)
-
-
-def week_of(day: dt.date) -> str:
-    """ISO week label of a date."""
-    year, number, _ = day.isocalendar()
-    return f"{year:04d}-W{number:02d}"
+# ISO weeks, as-of dates and months: ds_pipeline.lib.edition_calendar (week_as_of, week_of re-exported here).
 
 
 def round_number(round_id: str) -> int:
@@ -106,10 +92,6 @@ def _natural_key(value: str) -> tuple:
 
 def _dates(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, errors="coerce").dt.normalize()
-
-
-def _month_end(month: str) -> dt.date:
-    return pd.Period(month, freq="M").end_time.date()
 
 
 def _iso(value: Any) -> str:
@@ -192,11 +174,13 @@ class AsOfSlice:
     severity_round: str = ""
     severity_previous_round: str = ""
     severity: pd.DataFrame = field(default_factory=pd.DataFrame)
-    displacement_round: str = ""
-    displacement_previous_round: str = ""
+    displacement_round: str = ""  # the latest eligible DTM round, whatever population types it carries
+    # each population type's rows of its latest eligible round with data on it, with the previous round's values
     displacement: pd.DataFrame = field(default_factory=pd.DataFrame)
-    # population type -> latest eligible DTM round with data on it, and the rows of those rounds and types
+    # population type -> latest eligible DTM round with data on it (and the round before it with data on it),
+    # and the rows of those rounds and types
     displacement_rounds_by_type: dict[str, str] = field(default_factory=dict)
+    displacement_previous_rounds_by_type: dict[str, str] = field(default_factory=dict)
     displacement_by_type: pd.DataFrame = field(default_factory=pd.DataFrame)
     survey_round: str = ""
     criteria: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -370,13 +354,19 @@ def _service_mapping_files(mapping: pd.DataFrame, month: str) -> set[str]:
     (their data_as_of) ends after the as-of date."""
     if not month or mapping.empty or "source_file" not in mapping.columns:
         return set()
-    first = pd.Period(month, freq="M").start_time
-    last = pd.Period(month, freq="M").end_time.normalize()
+    first, last = pd.Timestamp(month_start(month)), pd.Timestamp(month_end(month))
     start = pd.to_datetime(mapping["period_start"], errors="coerce")
     end = pd.to_datetime(mapping["period_end"], errors="coerce")
     start, end = start.fillna(end), end.fillna(start)
     active = mapping["status"].astype(str).isin(["ongoing", "completed"]) & (start <= last) & (end >= first)
     return set(mapping.loc[active, "source_file"].astype(str))
+
+
+def min_priority_components(settings: dict[str, Any]) -> int:
+    """Components an area must be scored on to be ranked (settings: prioritisation.min_components)."""
+    from ds_pipeline.lib.metrics.prioritisation import DEFAULT_MIN_COMPONENTS
+
+    return int((settings.get("prioritisation", {}) or {}).get("min_components", DEFAULT_MIN_COMPONENTS))
 
 
 def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict[str, Any]) -> AsOfSlice:
@@ -405,22 +395,30 @@ def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict
     displacement = _table(tables, "displacement_by_area")
     rounds = _eligible_rounds(displacement, as_of)
     if rounds:
-        part.displacement, part.displacement_previous_round = _with_previous_round(
-            displacement,
-            rounds,
-            ["area_level", "area_id", "population_type"],
-            ["individuals", "individuals_in_camp", "individuals_in_critical_shelter",
-             *(c for c in ("families", "families_in_camp") if c in displacement.columns)],
-        )
+        # each population type from the latest eligible round with data on it (a partial release may carry
+        # IDPs but no returnees yet), its change measured against the latest earlier round with data on it
         part.displacement_round = rounds[-1]
-        typed = []
+        typed, current_rows = [], []
         for population_type in sorted(set(displacement["population_type"].astype(str))):
             of_type = displacement[displacement["population_type"].astype(str) == population_type]
             with_data = [r for r in rounds if (of_type["round_id"].astype(str) == r).any()]
-            if with_data:
-                part.displacement_rounds_by_type[population_type] = with_data[-1]
-                typed.append(of_type[of_type["round_id"].astype(str) == with_data[-1]])
-        part.displacement_by_type = pd.concat(typed, ignore_index=True) if typed else _empty_like(displacement)
+            if not with_data:
+                continue
+            rows, previous_round = _with_previous_round(
+                of_type,
+                with_data,
+                ["area_level", "area_id", "population_type"],
+                ["individuals", "individuals_in_camp", "individuals_in_critical_shelter",
+                 *(c for c in ("families", "families_in_camp") if c in displacement.columns)],
+            )
+            part.displacement_rounds_by_type[population_type] = with_data[-1]
+            part.displacement_previous_rounds_by_type[population_type] = previous_round
+            typed.append(rows)
+            current_rows.append(of_type[of_type["round_id"].astype(str) == with_data[-1]])
+        part.displacement = pd.concat(typed, ignore_index=True) if typed else _empty_like(displacement)
+        part.displacement_by_type = (
+            pd.concat(current_rows, ignore_index=True) if current_rows else _empty_like(displacement)
+        )
     else:
         part.displacement = _empty_like(displacement)
         part.displacement_by_type = _empty_like(displacement)
@@ -442,7 +440,7 @@ def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict
 
     by_criterion = _table(tables, "poa_status_by_criterion")
     months = sorted(
-        m for m in set(by_criterion.get("report_month", pd.Series(dtype=str)).astype(str)) if _month_end(m) <= as_of
+        m for m in set(by_criterion.get("report_month", pd.Series(dtype=str)).astype(str)) if month_end(m) <= as_of
     )
     overdue = _table(tables, "poa_overdue_actions")
     timeliness = _table(tables, "poa_timeliness")
@@ -463,7 +461,7 @@ def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict
         part.poa_timeliness = _empty_like(timeliness)
 
     coverage = _table(tables, "service_coverage")
-    as_of_month = f"{as_of.year:04d}-{as_of.month:02d}"
+    as_of_month = month_of(as_of)
     coverage_months = sorted(
         m for m in set(coverage.get("month", pd.Series(dtype=str)).astype(str)) if m <= as_of_month
     )
@@ -491,13 +489,13 @@ def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict
     severity_slice = severity.iloc[0:0] if not part.severity_round else (
         severity[severity["round_id"].astype(str) == part.severity_round].reset_index(drop=True)
     )
-    displacement_slice = displacement.iloc[0:0] if not part.displacement_round else (
-        displacement[displacement["round_id"].astype(str) == part.displacement_round].reset_index(drop=True)
-    )
     gap_threshold = float((settings.get("service_gaps", {}) or {}).get("gap_threshold", DEFAULT_GAP_THRESHOLD))
     part.service_gaps = service_gaps(severity_slice, part.criteria, part.coverage, gap_threshold)
-    weights = (settings.get("prioritisation", {}) or {}).get("weights", {})
-    part.area_priority = area_priority(severity_slice, displacement_slice, part.criteria, part.coverage, weights)
+    prioritisation = settings.get("prioritisation", {}) or {}
+    part.area_priority = area_priority(
+        severity_slice, part.displacement_by_type, part.criteria, part.coverage, prioritisation.get("weights", {}),
+        min_priority_components(settings),
+    )
     mapping = _table(tables, "service_mapping_conformed")
     if part.coverage_month and not mapping.empty:
         part.referral_directory = referral_directory(mapping, part.coverage_month)
@@ -645,7 +643,7 @@ def format_change(figure: KeyFigure, params: DisclosureParameters) -> str:
     if reason and not reason.startswith("primary"):
         return f"{'▲' if change > 0 else '▼'} (size suppressed)"
     if figure.unit == "percent":
-        points = round(change)
+        points = int(round_half_away(change))
         if points == 0:
             return "no change" if change == 0 else "▲ <1 pp" if change > 0 else "▼ <1 pp"
         return f"{'▲' if points > 0 else '▼'} {abs(points)} pp"
@@ -663,7 +661,7 @@ def format_figure_value(figure: KeyFigure, params: DisclosureParameters) -> str:
     if figure.unit == "individuals":
         return format_people(figure.value, params, significant=True)
     if figure.unit == "percent":
-        return f"{figure.value:.0f}%"
+        return f"{round_half_away(figure.value):.0f}%"
     return f"{figure.value:,.0f}"
 
 
@@ -705,7 +703,7 @@ def _pct(values: pd.Series, scale: float = 100.0) -> pd.Series:
 
 
 def _rounded(values: pd.Series, decimals: int) -> pd.Series:
-    return pd.Series([np.nan if pd.isna(v) else round(float(v), decimals) for v in values], dtype="float64")
+    return pd.Series([round_half_away(v, decimals) for v in values], dtype="float64")
 
 
 def _finish(
@@ -725,7 +723,8 @@ def _severity_table(
         Field("reporting_date", "date", "End of the round's data collection", "#date+reported"),
         *_area_fields(),
         Field("locations_assessed", "integer", "Locations of return assessed", "#indicator+num+locations"),
-        Field("returnee_individuals", "integer", "Returnees (individuals, rounded to 10)", "#affected+returnees+ind"),
+        Field("returnee_individuals", "integer",
+              f"Returnees (individuals, rounded to {params.round_individuals_to})", "#affected+returnees+ind"),
         Field("returnees_low", "integer", "Returnees in low-severity locations", "#affected+returnees+ind+low"),
         Field("returnees_medium", "integer", "Returnees in medium-severity locations",
               "#affected+returnees+ind+medium"),
@@ -796,7 +795,7 @@ def _displacement_table(
         *_area_fields(),
         Field("population_type", "string", "idp or returnee", "#population+type"),
         Field("locations", "integer", "Locations hosting the population", "#indicator+num+locations"),
-        Field("individuals", "integer", "Individuals (rounded to 10)", "#affected+ind"),
+        Field("individuals", "integer", f"Individuals (rounded to {params.round_individuals_to})", "#affected+ind"),
         Field("individuals_in_camp", "integer", "Individuals in camps", "#affected+ind+camp"),
         Field("individuals_in_critical_shelter", "integer", "Individuals in critical shelter",
               "#affected+ind+critical_shelter"),
@@ -844,11 +843,13 @@ def _displacement_table(
         rounded=list(counts) + ["individuals_change", "individuals_in_camp_change"],
     )
     protected, suppressions = protect_table("displacement", data, spec, params)
+    sizes = household_sizes(settings)
     return _finish(
         "displacement",
         "IDPs and returnees by area and shelter",
         "DTM Master List figures for the latest round on or before the as-of date; individuals are DTM "
-        "estimates (families x 6, x 5 in camps). Disclosure control is applied on families.",
+        f"estimates (families x {sizes.household_size}, x {sizes.camp_household_size} in camps). Disclosure control "
+        "is applied on families.",
         fields,
         protected,
         suppressions,
@@ -1013,12 +1014,16 @@ def _copy_published(
     data: pd.DataFrame, column: str, published: dict[str, float | None], source: str
 ) -> dict[tuple[int, str], str]:
     """Replace `column` of `data` (one row per district, positions 0..n-1) by the values published for the same
-    district in another protected table: blank where that table leaves it blank, 0 where it has no row (the metric
-    counts such a district as 0). Returns the blanked cells with their reason."""
+    district in another protected table: blank where that table leaves it blank, missing where the metric has no
+    value (not assessed), 0 where the metric has a value but that table has no row (the metric counts such a
+    district as 0). Returns the blanked cells with their reason."""
     reasons: dict[tuple[int, str], str] = {}
     values: list[Any] = []
-    for position, area_id in enumerate(data["area_id"].astype(str)):
-        value = published.get(area_id, 0.0)
+    for position, (area_id, metric) in enumerate(zip(data["area_id"].astype(str), data[column], strict=True)):
+        if pd.isna(metric):
+            values.append(pd.NA)
+            continue
+        value = published.get(area_id, 0.0)  # no row there: the metric's own zero
         if value is None:
             reasons[(position, column)] = f"derived: suppressed in {source}"
         values.append(pd.NA if value is None else value)
@@ -1041,12 +1046,79 @@ def _with_reasons(
     return data, suppressions
 
 
+def _priority_fields(components: list[str], min_components: int) -> list[Field]:
+    count_components = {"returns", "idps_in_camps_and_critical_shelter"}
+    fields = [
+        Field("rank", "integer", f"Priority rank (1 = highest); empty for a district scored on fewer than "
+              f"{min_components} components, listed apart", "#priority+rank"),
+        Field("ranked", "boolean", f"Ranked: scored on at least {min_components} components", "#priority+ranked"),
+        Field("admin1_pcode", "string", "Governorate p-code", "#adm1+code"),
+        Field("area_id", "string", "District p-code", "#adm2+code"),
+        Field("area_name", "string", "District", "#adm2+name"),
+        Field("priority_score", "number", "Priority score (0-100): the points of the assessed components, their "
+              "weights renormalised to 100", "#priority+num", 1),
+        Field("components_assessed", "integer", "Components the district was scored on", "#priority+num+assessed"),
+        Field("components_not_assessed", "string", "Components without data for the district (no points)",
+              "#priority+not_assessed"),
+    ]
+    for component in components:
+        is_integer = component in count_components or component == "actor_presence"
+        label = component.replace("_", " ")
+        if component in count_components:
+            label += " (individuals as published in the displacement table)"
+        fields += [
+            Field(f"{component}_value", "integer" if is_integer else "number",
+                  f"Raw value (empty: not assessed): {label}", f"#indicator+value+{component}",
+                  None if is_integer else 3),
+            Field(f"{component}_score", "number", f"Score 0-1 across districts, rounded to 0.01: {label}",
+                  f"#indicator+score+{component}", 2),
+            Field(f"{component}_points", "number", f"Weighted points, rounded to 0.1: {label}",
+                  f"#indicator+points+{component}", 1),
+        ]
+    return [*fields, FLAG_FIELD]
+
+
+def _suppress_derived_priority_cells(
+    data: pd.DataFrame, raw: pd.DataFrame, components: list[str], reasons: dict[tuple[int, str], str]
+) -> None:
+    """Blank what a suppressed component value can be recovered from, in place, adding the reasons.
+
+    A component's score is value / largest value (or 1 - orgs / most orgs) and its points are the score times a
+    weight that the published list of assessed components gives back; the priority score is the sum of the points.
+    So with a suppressed value go its score, its points and the priority score; and where the largest value of a
+    component (the scale's denominator) is suppressed, every score and points of that component go, since any
+    published value over its score would give the largest back.
+    """
+    for component in components:
+        value, score, points = f"{component}_value", f"{component}_score", f"{component}_points"
+        hidden = [position for position in range(len(data)) if (position, value) in reasons]
+        top = raw[score].astype(float) == raw[score].max()
+        denominators = [p for p in range(len(data)) if bool(top.iloc[p])]
+        denominator_hidden = bool(denominators) and all(p in hidden for p in denominators)
+        for position in range(len(data)):
+            if pd.isna(raw.at[position, score]):
+                continue
+            if position in hidden:
+                why = f"derived: computed from suppressed {value}"
+            elif denominator_hidden and component != "actor_presence":
+                why = f"derived: scaled by the largest {value}, which is suppressed"
+            else:
+                continue
+            for column in (score, points, "priority_score"):
+                if (position, column) not in reasons:
+                    reasons[(position, column)] = why
+                    data.at[position, column] = np.nan
+
+
 def _priority_table(
-    part: AsOfSlice, severity: PublicationTable, displacement: PublicationTable, params: DisclosureParameters
+    part: AsOfSlice, severity: PublicationTable, displacement: PublicationTable, params: DisclosureParameters,
+    min_components: int,
 ) -> PublicationTable:
     """Area priority with the raw values that are counts taken from the protected displacement table, the
-    severity value left out where area severity suppresses the district's share in high severity, and the criteria
-    gap value left out where a benchmark of the district rests on too few non-displaced households."""
+    severity value left out where area severity suppresses the district's share in high severity, the criteria
+    gap value left out where a benchmark of the district rests on too few non-displaced households, and every
+    score, point and priority score derived from a left-out value left out with it. Components that were not
+    assessed are empty (no value, score or points), never 0."""
     data = part.area_priority.copy()
     components = [c[: -len("_points")] for c in data.columns if c.endswith("_points")]
     # count components: the published (suppressed and rounded) cells of the displacement table they are sums of
@@ -1054,31 +1126,11 @@ def _priority_table(
         "returns": ("returnee", ["individuals"]),
         "idps_in_camps_and_critical_shelter": ("idp", ["individuals_in_camp", "individuals_in_critical_shelter"]),
     }
-    integer_components = set(count_sources) | {"actor_presence"}
-    fields = [
-        Field("rank", "integer", "Priority rank (1 = highest)", "#priority+rank"),
-        Field("admin1_pcode", "string", "Governorate p-code", "#adm1+code"),
-        Field("area_id", "string", "District p-code", "#adm2+code"),
-        Field("area_name", "string", "District", "#adm2+name"),
-        Field("priority_score", "number", "Priority score (0-100, sum of the component points)", "#priority+num", 1),
-    ]
-    for component in components:
-        is_integer = component in integer_components
-        label = component.replace("_", " ")
-        if component in count_sources:
-            label += " (individuals as published in the displacement table)"
-        fields += [
-            Field(f"{component}_value", "integer" if is_integer else "number", f"Raw value: {label}",
-                  f"#indicator+value+{component}", None if is_integer else 3),
-            Field(f"{component}_score", "number", f"Score 0-1 across districts, rounded to 0.01: {label}",
-                  f"#indicator+score+{component}", 2),
-            Field(f"{component}_points", "number", f"Weighted points, rounded to 0.1: {label}",
-                  f"#indicator+points+{component}", 1),
-        ]
-    fields.append(FLAG_FIELD)
+    fields = _priority_fields(components, min_components)
     if data.empty:
         return _finish("area_priority", "Area priority", "", fields, pd.DataFrame())
-    data = data.sort_values(["rank", "area_id"], kind="mergesort").reset_index(drop=True)
+    data = data.reset_index(drop=True)  # already ranked, districts listed apart last
+    raw = data.copy()
     data["priority_score"] = _rounded(data["priority_score"], 1)
     reasons: dict[tuple[int, str], str] = {}
     for component in components:
@@ -1089,8 +1141,10 @@ def _priority_table(
             published = _published_district_values(displacement, columns, population_type)
             source = f"displacement ({', '.join(columns)})"
             reasons.update(_copy_published(data, f"{component}_value", published, source))
-            data[f"{component}_value"] = data[f"{component}_value"].round().astype("Int64")
-        elif component not in integer_components:
+            data[f"{component}_value"] = _rounded(data[f"{component}_value"], 0).astype("Int64")
+        elif component == "actor_presence":
+            data[f"{component}_value"] = _rounded(data[f"{component}_value"], 0).astype("Int64")
+        else:
             data[f"{component}_value"] = _rounded(data[f"{component}_value"], 3)
     if "severity_value" in data.columns:
         # (share in high severity + mean score / 100) / 2 gives the share back: published only where area severity
@@ -1113,15 +1167,19 @@ def _priority_table(
                     f"derived: benchmark from fewer than {params.min_households} non-displaced households "
                     "in criteria_progress"
                 )
+    _suppress_derived_priority_cells(data, raw, components, reasons)
     data, suppressions = _with_reasons(
         "area_priority", data, ["area_id"], reasons, [f.name for f in fields if f.name != SUPPRESSED_FLAG_COLUMN]
     )
     return _finish(
         "area_priority",
         "Candidate areas ranked by priority score",
-        "Transparent, weighted ranking of districts; weights from the settings. Scores are relative across "
+        "Transparent, weighted ranking of districts; weights from the settings. A component without data for a "
+        "district is not assessed (empty) and the weights of the assessed ones are renormalised; districts scored "
+        f"on fewer than {min_components} components are listed apart, unranked. Scores are relative across "
         "districts and rounded (scores to 0.01, points to 0.1); returns and IDP values are the displacement "
-        "table's published figures, empty where that table suppresses them.",
+        "table's published figures, empty where that table suppresses them, and every score, point and priority "
+        "score derived from a suppressed value is suppressed with it.",
         fields,
         data,
         suppressions,
@@ -1260,7 +1318,7 @@ def _services_tables(
             gaps, "returnee_individuals", _published_district_values(severity, ["returnee_individuals"]),
             "area_severity",
         )
-        gaps["returnee_individuals"] = gaps["returnee_individuals"].round().astype("Int64")
+        gaps["returnee_individuals"] = _rounded(gaps["returnee_individuals"], 0).astype("Int64")
         protected, suppressions = _with_reasons(
             "service_gaps", gaps, ["area_id", "iasc_criterion"], reasons,
             [f.name for f in gap_fields if f.name != SUPPRESSED_FLAG_COLUMN],
@@ -1282,8 +1340,10 @@ def _services_tables(
         Field("sector_code", "string", "Global cluster code", "#sector+code"),
         Field("active_orgs", "integer", "Organisations active", "#org+num"),
         Field("active_activities", "integer", "Activities active", "#activity+num"),
-        Field("people_targeted", "integer", "People targeted (rounded to 10)", "#targeted+ind"),
-        Field("people_reached", "integer", "People reached (rounded to 10)", "#reached+ind"),
+        Field("people_targeted", "integer", f"People targeted (rounded to {params.round_individuals_to})",
+              "#targeted+ind"),
+        Field("people_reached", "integer", f"People reached (rounded to {params.round_individuals_to})",
+              "#reached+ind"),
         FLAG_FIELD,
     ]
     coverage = part.coverage.copy()
@@ -1396,7 +1456,8 @@ def _key_figure_table(figures: list[KeyFigure], params: DisclosureParameters) ->
     fields = [
         Field("figure", "string", "Figure id", "#indicator+code"),
         Field("label", "string", "Figure", "#indicator+name"),
-        Field("unit", "string", "individuals (rounded to 10), percent, or districts", "#indicator+unit"),
+        Field("unit", "string", f"individuals (rounded to {params.round_individuals_to}), percent, or districts",
+              "#indicator+unit"),
         Field("value", "number", "Value in this edition", "#indicator+value", 0),
         Field("previous_value", "number", "Value in the previous edition", "#indicator+value+previous", 0),
         Field("change", "number", "Change since the previous edition", "#indicator+value+change", 0),
@@ -1431,199 +1492,6 @@ def _key_figure_table(figures: list[KeyFigure], params: DisclosureParameters) ->
         rows.append(row)
     return _finish("key_figures", "Key figures", "Headline figures and their change since the previous edition.",
                    fields, pd.DataFrame(rows), suppressions)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Highlights
-
-
-def _highlights(edition_tables: dict[str, PublicationTable], part: AsOfSlice, params: DisclosureParameters,
-                figures: dict[str, KeyFigure], indicator_names: dict[str, str]) -> list[str]:
-    bullets: list[str] = []
-    names = _area_names(edition_tables)
-
-    severity = edition_tables["area_severity"].frame
-    raw = part.severity
-    if not severity.empty:
-        districts = severity[severity["area_level"] == "district"].copy()
-        raw_districts = raw[raw["area_level"] == "district"].set_index("area_id")
-        changed = districts.dropna(subset=["returnees_in_high_severity_change"])
-        changed = changed[changed["returnees_in_high_severity_change"] != 0]
-        if not changed.empty:
-            rises = changed[changed["returnees_in_high_severity_change"] > 0]
-            pool = rises if not rises.empty else changed
-            order = pool["returnees_in_high_severity_change"].abs().astype(float)
-            pick = pool.loc[order.sort_values(ascending=False, kind="mergesort").index[0]]
-            source = raw_districts.loc[pick["area_id"]]
-            direction = "rose" if pick["returnees_in_high_severity_change"] > 0 else "fell"
-            value = pick["returnees_high"]
-            driver = _severity_driver(source, direction, params, indicator_names,
-                                      amount_shown=not _suppressed_cell(pick, "returnee_individuals"))
-            bullets.append(
-                f"{pick['area_name']} ({names.get(pick['admin1_pcode'], pick['admin1_pcode'])}): returnees living in "
-                f"high-severity locations {direction} by "
-                f"{format_people(abs(float(pick['returnees_in_high_severity_change'])), params)} to "
-                f"{format_people(value, params) if not pd.isna(value) else 'a suppressed number'} between "
-                f"{pick['previous_round_id']} and {pick['round_id']}; {driver}."
-            )
-        elif not districts.dropna(subset=["returnees_high"]).empty:
-            top = districts.dropna(subset=["returnees_high"]).sort_values(
-                ["returnees_high", "area_id"], ascending=[False, True], kind="mergesort"
-            ).iloc[0]
-            source = raw_districts.loc[top["area_id"]]
-            driver = max(sorted(SCALE_LABELS), key=lambda c: float(source[c]))
-            bullets.append(
-                f"{top['area_name']} ({names.get(top['admin1_pcode'], top['admin1_pcode'])}) has the most returnees in "
-                f"high-severity locations ({format_people(top['returnees_high'], params)}, {top['round_id']}); its "
-                f"{SCALE_LABELS[driver]} score is the worse of the two scales ({float(source[driver]):.1f})."
-            )
-
-    camps = figures["idps_in_camps"]
-    displacement = edition_tables["displacement"].frame
-    idp_round = part.displacement_rounds_by_type.get("idp", "")
-    if camps.value is not None and idp_round:
-        in_latest_round = idp_round == part.displacement_round and not displacement.empty
-        governorates = displacement.iloc[0:0]
-        if in_latest_round:
-            governorates = displacement[
-                (displacement["area_level"] == "governorate") & (displacement["population_type"] == "idp")
-            ].dropna(subset=["individuals_in_camp_change"])
-            governorates = governorates[governorates["individuals_in_camp_change"] != 0]
-        camps_text = format_people(camps.value, params, significant=True)
-        text = f"IDPs in camps number {camps_text} in {idp_round}"
-        if in_latest_round and part.displacement_previous_round:
-            raw_idp = part.displacement[
-                (part.displacement["area_level"] == "governorate") & (part.displacement["population_type"] == "idp")
-            ]
-            round_change = float((raw_idp["individuals_in_camp"] - raw_idp["individuals_in_camp_previous"]).sum())
-            compared = raw_idp.dropna(subset=["individuals_in_camp_previous"])
-            now = float(compared["individuals_in_camp"].sum())
-            before = float(compared["individuals_in_camp_previous"].sum())
-            verb = "up" if round_change > 0 else "down" if round_change < 0 else "unchanged"
-            hidden = is_small(now, params.min_individuals) or is_small(before, params.min_individuals)
-            amount = f" {format_people(abs(round_change), params)}" if round_change and not hidden else ""
-            text += f", {verb}{amount} since {part.displacement_previous_round}"
-        if not governorates.empty:
-            order = governorates["individuals_in_camp_change"].abs().astype(float)
-            pick = governorates.loc[order.sort_values(ascending=False, kind="mergesort").index[0]]
-            change = float(pick["individuals_in_camp_change"])
-            text += (
-                f"; the largest change is in {pick['area_name']} ({'+' if change > 0 else '−'}"
-                f"{format_people(abs(change), params)} in camps)"
-            )
-        bullets.append(text + ".")
-
-    overdue = edition_tables["poa_overdue_actions"].frame
-    if part.poa_month:
-        if overdue.empty:
-            bullets.append(f"No POA action was overdue at the end of {part.poa_month}.")
-        else:
-            by_area = overdue.groupby("area").size().sort_index()
-            area = by_area.sort_values(ascending=False, kind="mergesort").index[0]
-            by_criterion = overdue.groupby("iasc_criterion").size().sort_index()
-            criterion = int(by_criterion.sort_values(ascending=False, kind="mergesort").index[0])
-            leads = ", ".join(sorted(set(overdue.loc[overdue["area"] == area, "lead_org"].astype(str))))
-            bullets.append(
-                f"{len(overdue)} POA action{'s' if len(overdue) != 1 else ''} overdue at the end of {part.poa_month}, "
-                f"{int(by_area[area])} of them in {area} (lead: {leads}); most concern criterion {criterion}, "
-                f"{IASC_CRITERIA.get(criterion, '').lower()}."
-            )
-
-    criteria = edition_tables["criteria_progress"].frame
-    if not criteria.empty:
-        published = criteria[criteria["assessed"].astype(bool)].dropna(subset=["gap_pp"])
-        if not published.empty:
-            published = published.assign(_gap=published["gap_pp"].astype(float))
-            published["_level"] = published["area_level"].map({"poa_area": 0, "district": 1})
-            worst = published.sort_values(["_gap", "_level", "area_id", "criterion"], kind="mergesort").iloc[0]
-            if worst["_gap"] < 0:
-                bullets.append(
-                    f"The widest criteria gap is in {worst['area_name']}: "
-                    f"{GROUP_LABELS_IN_TEXT.get(worst['population_group'], worst['population_group'])} are "
-                    f"{abs(int(worst['_gap']))} percentage points below non-displaced residents on criterion "
-                    f"{int(worst['criterion'])}, {worst['criterion_name'].lower()} ({worst['survey_round']} survey)."
-                )
-
-    gaps = edition_tables["service_gaps"].frame
-    if part.coverage_month and not gaps.empty and len(bullets) < 5:
-        raw_gaps = part.service_gaps.sort_values(
-            ["returnee_individuals", "area_id", "iasc_criterion"], ascending=[False, True, True], kind="mergesort"
-        )
-        top = raw_gaps.iloc[0]
-        published = gaps[(gaps["area_id"] == top["area_id"]) & (gaps["iasc_criterion"] == top["iasc_criterion"])]
-        reason = published.iloc[0]["need_reason"] if not published.empty else ""
-        districts = gaps["area_id"].nunique()
-        bullets.append(
-            f"{districts} district{'s' if districts != 1 else ''} have a need with no active service in "
-            f"{part.coverage_month}; in {top['area_name']} nobody is active on criterion "
-            f"{int(top['iasc_criterion'])}, {IASC_CRITERIA.get(int(top['iasc_criterion']), '').lower()}"
-            f"{f' ({reason})' if reason else ''}."
-        )
-    return bullets[:5]
-
-
-def _indicator_moves(source: pd.Series, worsening: int, indicator_names: dict[str, str]) -> list[tuple[str, float]]:
-    """The indicators whose returnee-weighted mean moved most in the direction of the change (name, move in
-    percentage points), largest move first; none moving by at least INDICATOR_DRIVER_MIN_PP gives []."""
-    moves: dict[str, float] = {}
-    for column in MEAN_INDICATOR_COLUMNS:
-        if column not in source.index or f"{column}_previous" not in source.index:
-            continue
-        now, before = source[column], source[f"{column}_previous"]
-        if pd.isna(now) or pd.isna(before):
-            continue
-        move = 100.0 * (float(now) - float(before))
-        if worsening * move >= INDICATOR_DRIVER_MIN_PP:
-            moves[column] = move
-    ranked = sorted(moves, key=lambda c: (-worsening * moves[c], c))[:INDICATOR_DRIVERS_NAMED]
-    indicators = [c.removeprefix("mean_") for c in ranked]
-    return [(str(indicator_names.get(i, i)), moves[f"mean_{i}"]) for i in indicators]
-
-
-def _suppressed_cell(row: pd.Series, column: str) -> bool:
-    flags = str(row.get(SUPPRESSED_FLAG_COLUMN, "") or "")
-    return column in [c.strip() for c in flags.split(";")]
-
-
-def _severity_driver(source: pd.Series, direction: str, params: DisclosureParameters,
-                     indicator_names: dict[str, str], amount_shown: bool = True) -> str:
-    """What moved a district's returnees in high severity: the Return Index indicators (or, without indicator
-    means, the scale) that worsened or improved most, the number of locations in high severity, or the number
-    of returnees living in them. The change in returnees is not given when `amount_shown` is False (the district's
-    returnees are suppressed in the published table) or when either round's count is below the threshold."""
-    worsening = 1 if direction == "rose" else -1
-    scale_changes = {c: float(source[c] - source[f"{c}_previous"]) for c in SCALE_LABELS}
-    scale = max(sorted(scale_changes), key=lambda c: worsening * scale_changes[c])
-    if worsening * scale_changes[scale] >= SCALE_DRIVER_MIN_POINTS:
-        drivers = _indicator_moves(source, worsening, indicator_names)
-        if drivers:
-            moves = [f"{move:+.0f} pp".replace("-", "−") for _, move in drivers]
-            named = [f"{drivers[0][0]} ({moves[0]} in the returnee-weighted share of the condition not met)"]
-            named += [f"{name} ({move})" for (name, _), move in zip(drivers[1:], moves[1:], strict=True)]
-            return "driven by " + " and ".join(named)
-        change = f"{scale_changes[scale]:+.1f}".replace("-", "−")
-        return f"driven by the {SCALE_LABELS[scale]} scale ({change} points)"
-    locations = source["locations_high"] - source["locations_high_previous"]
-    if not pd.isna(locations) and worsening * locations > 0:
-        noun = "location" if abs(locations) == 1 else "locations"
-        more = "more" if locations > 0 else "fewer"
-        return f"driven by {abs(int(locations))} {more} {noun} in high severity, with scores stable"
-    now, before = source["returnee_individuals"], source["returnee_individuals_previous"]
-    returnees = float(now - before)
-    more = "more" if returnees > 0 else "fewer"
-    small = is_small(now, params.min_individuals) or is_small(before, params.min_individuals)
-    amount = f" ({format_people(abs(returnees), params)})" if amount_shown and not small else ""
-    return f"driven by {more} returnees in the district{amount}, with scores and locations in high severity stable"
-
-
-def _area_names(tables: dict[str, PublicationTable]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for name in ("area_severity", "displacement"):
-        frame = tables[name].frame
-        if not frame.empty:
-            governorates = frame[frame["area_level"] == "governorate"]
-            names.update(dict(zip(governorates["area_id"], governorates["area_name"], strict=True)))
-    return names
 
 
 def _new_data(current: AsOfSlice, previous: AsOfSlice) -> list[str]:
@@ -1665,7 +1533,7 @@ def build_edition(tables: dict[str, pd.DataFrame], week: str, settings: dict[str
         _key_figure_table(figures, params),
         severity,
         displacement,
-        _priority_table(current, severity, displacement, params),
+        _priority_table(current, severity, displacement, params, min_priority_components(settings)),
         criteria,
         _iris_table(current, params, settings),
         *_poa_tables(current),
@@ -1674,7 +1542,9 @@ def build_edition(tables: dict[str, pd.DataFrame], week: str, settings: dict[str
     ]
     tables_by_name = {table.name: table for table in publication}
     indicator_names = (settings.get("return_index", {}) or {}).get("indicators", {}) or {}
-    highlights = _highlights(tables_by_name, current, params, {f.figure: f for f in figures}, indicator_names)
+    from ds_pipeline.lib.products.what_changed import what_changed  # it builds on this module's tables
+
+    highlights = what_changed(tables_by_name, current, params, {f.figure: f for f in figures}, indicator_names)
     return Edition(
         week=week,
         as_of=as_of,

@@ -7,7 +7,6 @@ and datapackage.json lists every suppression with its reason.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -19,12 +18,20 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
+from ds_pipeline.lib.csv_safe import csv_writer
+from ds_pipeline.lib.products.atomic import write_files_atomically
 from ds_pipeline.lib.products.brief import render_brief_document, render_brief_html
+from ds_pipeline.lib.products.disclosure import round_half_away
 from ds_pipeline.lib.products.edition import Edition, Field, PublicationTable, build_edition
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 DATA_FOLDER = "data"
 PACK_VERSION = "1.0"
+QUALITY_FOLDER = "quality"
+QUALITY_TITLES = {
+    "json": "Data quality: every expectation on every table and its result (Great Expectations)",
+    "html": "Data quality: expectations per table, passed and failed (Great Expectations)",
+}
 
 
 def format_value(value: Any, field: Field) -> str:
@@ -32,10 +39,10 @@ def format_value(value: Any, field: Field) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if field.type == "integer":
-        return str(int(round(float(value))))
+        return str(int(round_half_away(float(value))))
     if field.type == "number":
         decimals = 2 if field.decimals is None else field.decimals
-        text = f"{float(value):.{decimals}f}"
+        text = f"{round_half_away(float(value), decimals):.{decimals}f}"
         return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text
     if field.type == "boolean":
         return "true" if bool(value) else "false"
@@ -45,9 +52,9 @@ def format_value(value: Any, field: Field) -> str:
 
 
 def table_csv(table: PublicationTable) -> bytes:
-    """UTF-8 CSV: header row, HXL hashtag row, then the rows (blank cells empty)."""
+    """UTF-8 CSV: header row, HXL hashtag row, then the rows (blank cells empty; formula-like text neutralised)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer, lineterminator="\n")
     writer.writerow([f.name for f in table.fields])
     writer.writerow([f.hxl for f in table.fields])
     for _position, row in table.frame.iterrows():
@@ -165,6 +172,9 @@ def datapackage(edition: Edition, files: dict[str, bytes]) -> dict[str, Any]:
             (f"{edition.brief_stem}.html", "Weekly evidence brief (HTML)", "text/html"),
             (xlsx_name(edition), "All tables as one workbook (README sheet first)",
              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            *((q, QUALITY_TITLES.get(q.rsplit(".", 1)[1], "Data quality"),
+               "application/json" if q.endswith(".json") else "text/html")
+              for q in files if q.startswith(f"{QUALITY_FOLDER}/")),
         )
     ):
         resources.append(
@@ -218,8 +228,8 @@ def xlsx_name(edition: Edition) -> str:
     return f"IRQ_DSTWG_tables_{edition.week}.xlsx"
 
 
-def pack_files(edition: Edition, html: str, pdf: bytes) -> dict[str, bytes]:
-    """Every file of the pack by its path inside the zip."""
+def pack_files(edition: Edition, html: str, pdf: bytes, quality: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Every file of the pack by its path inside the zip; `quality` adds the data-quality files (quality/...)."""
     files: dict[str, bytes] = {
         f"{edition.brief_stem}.pdf": pdf,
         f"{edition.brief_stem}.html": html.encode("utf-8"),
@@ -227,6 +237,7 @@ def pack_files(edition: Edition, html: str, pdf: bytes) -> dict[str, bytes]:
     }
     for table in edition.tables.values():
         files[f"{DATA_FOLDER}/{table.name}.csv"] = table_csv(table)
+    files.update(quality or {})
     descriptor = datapackage(edition, files)
     files["datapackage.json"] = (json.dumps(descriptor, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode(
         "utf-8"
@@ -236,9 +247,9 @@ def pack_files(edition: Edition, html: str, pdf: bytes) -> dict[str, bytes]:
     return files
 
 
-def build_pack(edition: Edition, html: str, pdf: bytes) -> bytes:
+def build_pack(edition: Edition, html: str, pdf: bytes, quality: dict[str, bytes] | None = None) -> bytes:
     """The pack as zip bytes: sorted entries, fixed dates and permissions, deflate level 9."""
-    files = pack_files(edition, html, pdf)
+    files = pack_files(edition, html, pdf, quality)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in sorted(files):
@@ -258,19 +269,17 @@ def edition_folder(out_dir: Path, edition: Edition) -> Path:
 
 
 def write_brief(out_dir: Path, edition: Edition, html: str, pdf: bytes) -> tuple[Path, Path]:
-    """Write the brief's HTML and PDF into the edition's folder; returns their paths."""
-    folder = edition_folder(out_dir, edition)
-    html_path, pdf_path = folder / f"{edition.brief_stem}.html", folder / f"{edition.brief_stem}.pdf"
-    html_path.write_bytes(html.encode("utf-8"))
-    pdf_path.write_bytes(pdf)
+    """Write the brief's HTML and PDF into the edition's folder, atomically (the folder is staged beside it and
+    swapped into place); returns their paths."""
+    html_path, pdf_path = write_files_atomically(
+        Path(out_dir) / edition.week, {f"{edition.brief_stem}.html": html.encode("utf-8"),
+                                       f"{edition.brief_stem}.pdf": pdf})
     return html_path, pdf_path
 
 
 def write_pack(out_dir: Path, edition: Edition, pack: bytes) -> Path:
-    """Write the RWG pack zip into the edition's folder; returns its path."""
-    path = edition_folder(out_dir, edition) / edition.pack_name
-    path.write_bytes(pack)
-    return path
+    """Write the RWG pack zip into the edition's folder, atomically like `write_brief`; returns its path."""
+    return write_files_atomically(Path(out_dir) / edition.week, {edition.pack_name: pack})[0]
 
 
 def publish_edition(
