@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from conftest import WEEK
 
 from ds_pipeline.cli import main as cli_main
@@ -123,23 +122,6 @@ def test_each_file_with_rejected_rows_gets_a_feedback_report(demo: dict) -> None
     report = reports[source_file.removeprefix("files/").replace("/", "__") + ".txt"]
     assert f"sheet Actions, rows {rows.min()}-{rows.max()}, column 'Status': missing column 'Status'" in report
     assert "Key informant" not in "".join(reports.values())
-
-
-def test_a_round_whose_files_are_withdrawn_leaves_the_warehouse(demo: dict, tmp_path: Path) -> None:
-    import shutil
-
-    sources = tmp_path / "sources"
-    shutil.copytree(demo["sources"], sources)
-    database = f"sqlite:///{tmp_path}/warehouse.db"
-    shutil.copy(demo["database"].removeprefix("sqlite:///"), tmp_path / "warehouse.db")
-    for path in (sources / "files").rglob("*_R134.csv"):
-        path.unlink()
-    lines: list[str] = []
-    run_pipeline(sources, tmp_path / "published", week=WEEK, database_url=database, progress=lines.append)
-    engine = sa.create_engine(database)
-    for table in ("displacement_raw", "return_index_conformed", "area_severity"):
-        assert sorted(pd.read_sql_table(table, engine)["round_id"].unique()) == ["R132", "R133"], table
-    assert "R134" not in set(pd.read_sql_table("source_inventory", engine)["round_id"])
 
 
 def _pack_table(demo: dict, name: str) -> pd.DataFrame:

@@ -193,6 +193,7 @@ def test_publish_withdraws_and_reports_rounds_whose_own_files_are_gone(demo: dic
     raw = pd.read_sql_table("displacement_raw", engine)
     assert set(raw.loc[raw["round_id"] == "R134", "source_id"]) == {"dtm_returnee_master_list"}
     assert set(raw.loc[raw["round_id"] == "R132", "source_id"]) == {"dtm_idp_master_list", "dtm_returnee_master_list"}
+    assert "R133" not in set(pd.read_sql_table("source_inventory", engine)["round_id"])
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
