@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ds_pipeline.lib.readers import file_sha256
+from ds_pipeline.lib.readers import file_rounds, file_sha256
 from ds_pipeline.lib.registry import SourceEntry, round_number
 
 
@@ -14,7 +15,7 @@ from ds_pipeline.lib.registry import SourceEntry, round_number
 class FolderChanges:
     """Files new or changed since `previous` (path -> sha256), grouped by what has to run again."""
 
-    files: dict[str, str]  # every registered file now, path -> sha256
+    files: dict[str, str]  # every registered file now, path -> sha256 ("path#R129" per round of a multi-round file)
     rounds: dict[str, str] = field(default_factory=dict)  # round id -> fingerprint of that round's files
     unpartitioned: str = ""  # fingerprint of all unpartitioned files, "" if none of them changed
     removed_rounds: tuple[str, ...] = ()  # rounds whose every file has gone
@@ -32,18 +33,24 @@ def _fingerprint(files: dict[str, str]) -> str:
 
 
 def folder_changes(sources_dir: Path, registry: list[SourceEntry], previous: dict[str, str]) -> FolderChanges:
-    """Compare the registered files of a sources folder with the hashes seen last time."""
+    """Compare the registered files of a sources folder with the hashes seen last time. A file of a
+    `round_column` source is keyed once per round its rows name ("files/dtm.csv#R129"), so a change to it re-runs
+    each of its rounds, and a round that leaves its contents counts as a removed file of that round."""
     now: dict[str, str] = {}
     round_of: dict[str, str] = {}
     for entry in registry:
-        for source_file in entry.discover(sources_dir):
-            now[source_file.relative_path] = file_sha256(Path(sources_dir) / source_file.relative_path)
-            round_of[source_file.relative_path] = source_file.round_id
+        for source_file in file_rounds(sources_dir, entry):
+            key = source_file.relative_path + (f"#{source_file.round_id}" if entry.round_column else "")
+            now[key] = file_sha256(Path(sources_dir) / source_file.relative_path)
+            round_of[key] = source_file.round_id
     changed = {p: round_of[p] for p, sha in now.items() if previous.get(p) != sha}
-    for path in previous.keys() - now.keys():  # a removed file changes what its round or source holds
-        found = [r for r in (e.round_of(path) for e in registry) if r is not None]
+    for key in previous.keys() - now.keys():  # a removed file changes what its round or source holds
+        path, _, round_id = key.rpartition("#")
+        if not re.fullmatch(r"R\d+", round_id):
+            path, round_id = key, ""
+        found = [round_id] if round_id else [r for r in (e.round_of(path) for e in registry) if r is not None]
         if found:
-            changed[path] = found[0]
+            changed[key] = found[0]
     present = set(round_of.values())
     rounds: dict[str, str] = {}
     for round_id in sorted({r for r in changed.values() if r and r in present}, key=round_number):

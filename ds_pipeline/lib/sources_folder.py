@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ds_pipeline.lib.readers import file_rounds
 from ds_pipeline.lib.registry import RegistryError, SourceEntry, SourceFile, round_number
 
 UNTOUCHED = "nothing was run and the warehouse is untouched"
@@ -40,9 +41,10 @@ def _raise_unreadable(error: OSError) -> None:
 
 
 def present_files(sources_dir: Path, registry: list[SourceEntry]) -> dict[str, list[SourceFile]]:
-    """The files of every registered source, by source id. Raises SourcesFolderError naming the folder when
-    `files/` is missing, not a folder, unreadable or empty, or when a registered source has no file at all: a
-    publish never reads absent files as "every round withdrawn"."""
+    """The files of every registered source, by source id; a file of a `round_column` source is listed once per
+    round its rows name. Raises SourcesFolderError naming the folder when `files/` is missing, not a folder,
+    unreadable or empty, when a registered source has no file at all, or when no round can be read from the
+    files of a `round_column` source: a publish never reads absent files as "every round withdrawn"."""
     sources_dir = Path(sources_dir)
     files_dir = sources_dir / "files"
     if not files_dir.exists():
@@ -66,6 +68,15 @@ def present_files(sources_dir: Path, registry: list[SourceEntry]) -> dict[str, l
                   if not os.access(sources_dir / f.relative_path, os.R_OK)]
     if unreadable:
         raise SourcesFolderError(f"cannot read {', '.join(unreadable)} in {sources_dir}; {UNTOUCHED}")
+    for entry in registry:
+        if entry.round_column:
+            found[entry.source_id] = file_rounds(sources_dir, entry)
+            if not found[entry.source_id]:
+                raise SourcesFolderError(
+                    f"no round could be read from the round column '{entry.round_column}' of the files of "
+                    f"{entry.source_id} ({entry.files}) in {sources_dir}: check them with `ds-pipeline check`; "
+                    f"{UNTOUCHED}"
+                )
     return found
 
 
