@@ -10,11 +10,14 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 import yaml
 
+from ds_pipeline.lib import iraq_cod_ab
 from ds_pipeline.lib.canonical import POA_STATUSES, POPULATION_GROUPS, SECTOR_CODES
 from ds_pipeline.lib.demo import copy_demo_config, generate_demo_sources
+from ds_pipeline.lib.value_maps import map_column
 
 SMALL = {"seed": 20261122, "scale": 0.05, "rounds": 3}
 GOVERNORATES = {
@@ -94,16 +97,19 @@ def test_gazetteer_has_the_cod_ab_governorates_and_the_poa_districts(demo: tuple
     governorates = {u["P-Code"]: u["Name (English)"] for u in units.values() if u["Admin Level"] == "1"}
     assert governorates == GOVERNORATES
     assert by_code["IQG15Q05"]["Name (English)"] == "Al-Mosul"
-    assert "Aqra" in by_code["IQG15Q01"]["Aliases"].split("|")
-    districts = [u for u in units.values() if u["Admin Level"] == "2"]
-    assert 100 <= len(districts) <= 110
+    assert "Akre" in by_code["IQG15Q01"]["Aliases"].split("|")
+    # governorate and district codes and names are the official COD-AB ones (IQG16Q05 is Samarra, not Balad)
+    districts = {u["P-Code"]: u["Name (English)"] for u in units.values() if u["Admin Level"] == "2"}
+    assert districts == {pcode: name for pcode, name, _ in iraq_cod_ab.DISTRICTS} and len(districts) == 101
+    assert governorates == {pcode: name for pcode, name, _ in iraq_cod_ab.GOVERNORATES}
+    assert by_code["IQG16Q05"]["Name (English)"] == "Samarra" and by_code["IQG16Q04"]["Name (English)"] == "Balad"
     for unit in units.values():
         if unit["Admin Level"] == "3":
             assert re.fullmatch(r"IQG\d\dQ\d\dN\d\d", unit["P-Code"])
             assert unit["Parent P-Code"] == unit["P-Code"][:8]
     settings = yaml.safe_load((folder / "settings.yaml").read_text(encoding="utf-8"))
     names = {a["name"]: [by_code[p]["Name (English)"] for p in a["pcodes"]] for a in settings["poa_areas"]}
-    assert names == {"Sinjar": ["Sinjar"], "Balad": ["Balad"], "Ramadi": ["Al-Ramadi"], "Al-Bakar": ["Al-Ba'aj"]}
+    assert names == {"Sinjar": ["Sinjar"], "Balad": ["Balad"], "Ramadi": ["Al-Ramadi"], "Al-Bakar": ["Al-Baaj"]}
 
 
 def test_every_governorate_and_poa_area_is_present_at_small_scale(demo: tuple[Path, dict]) -> None:
@@ -223,8 +229,8 @@ def test_planted_rows_hold_the_bad_value_the_manifest_names(demo: tuple[Path, di
             assert not 0 <= number <= 100
         elif problem == "indicator out of range":
             assert not 0 <= number <= 1
-        elif problem == "unknown sector code":
-            assert value not in SECTOR_CODES
+        elif problem == "unknown sector code":  # neither a code nor a label of the shipped value map
+            assert value not in SECTOR_CODES and map_column(pd.Series([value]), "service_mapping", "sector_code")[1]
         elif problem == "criterion out of range":
             assert number is not None and not 1 <= number <= 8
         elif problem == "end before start":

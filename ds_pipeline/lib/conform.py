@@ -1,13 +1,23 @@
-"""Conform validated rows: check p-codes against the gazetteer, resolve admin names, attach POA areas."""
+"""Conform validated rows: check p-codes against the gazetteer, resolve admin names, attach POA areas.
+
+Admin units are resolved level by level: a governorate by code or by name among the top-level units (in the HDX
+layout their parent is the country, `IRQ`), a district within its governorate, a sub-district within its district.
+Names match exactly, then by alias (the gazetteer's own and `admin_names.IRAQ_ALIASES`), then normalised (Arabic
+letters unified, no article, case or punctuation), then by a close spelling; names of five characters or fewer are
+never matched fuzzily, and every match that is not exact is noted in `match_note`. A code listed in the optional
+legacy crosswalk is replaced by its current code, with a note; it is never repaired by editing the string.
+Several gazetteer files merge into one list: the same unit in two files is one unit, one code with two different
+names or parents is quarantined naming both.
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
 
+from ds_pipeline.lib.admin_names import ARABIC_SCRIPT, iraq_aliases, normalise_name
 from ds_pipeline.lib.canonical import CONFORMED_COLUMNS
 from ds_pipeline.lib.registry import SourceEntry
 from ds_pipeline.lib.validation import Rejection, quarantine_rows
@@ -16,14 +26,9 @@ from ds_pipeline.lib.validation import Rejection, quarantine_rows
 LEGACY_PCODE = re.compile(r"^IQ-[GD]\d+$|^IQ\d{5}$", re.IGNORECASE)
 ADMIN_KINDS = ("displacement", "return_index", "service_mapping", "household_survey")
 MIN_FUZZY_LENGTH = 6  # names of five characters or fewer are never fuzzy-matched
+LEVEL_TEXT = {1: "governorate", 2: "district", 3: "sub-district"}
 
-
-def normalise_name(name: str) -> str:
-    """Comparable form of an admin name: no accents, case, 'Al-' article, apostrophes, hyphens or spaces."""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode() or str(name)
-    text = text.casefold().strip()
-    text = re.sub(r"^(al|el)[\s\-']+", "", text)
-    return re.sub(r"[\s\-'`’‘.]+", "", text)
+__all__ = ["Gazetteer", "conform", "normalise_name"]
 
 
 def _skeleton(name: str) -> str:
@@ -48,11 +53,35 @@ class Gazetteer:
     def __init__(self, units: pd.DataFrame) -> None:
         self.units: dict[str, Unit] = {}
         self.children: dict[tuple[str, int], list[Unit]] = {}
-        for row in units.sort_values("pcode").itertuples(index=False):
-            aliases = tuple(a.strip() for a in str(row.aliases or "").split("|") if a.strip())
-            unit = Unit(row.pcode, int(row.admin_level), row.name_en, row.name_ar, row.parent_pcode, aliases)
+        for row in units.sort_values("pcode", kind="stable").itertuples(index=False):
+            level = int(row.admin_level)
+            if level < 1 or row.pcode in self.units:  # the country itself; a unit given again by another file
+                continue
+            name_ar = "" if pd.isna(row.name_ar) else str(row.name_ar)
+            own = tuple(a.strip() for a in str(row.aliases or "").split("|") if a.strip())
+            aliases = own + iraq_aliases(level, (row.name_en, name_ar, *own))
+            # a governorate is top level whatever its parent: "" or the country ("IRQ" in the HDX layout)
+            parent = "" if level == 1 else str(row.parent_pcode)
+            unit = Unit(row.pcode, level, row.name_en, name_ar, parent, aliases)
             self.units[unit.pcode] = unit
             self.children.setdefault((unit.parent, unit.level), []).append(unit)
+
+    @staticmethod
+    def _same_name(unit: Unit, name: str) -> bool:
+        """`name` is the unit's English or Arabic name, up to normalisation."""
+        wanted = normalise_name(name)
+        return wanted in (normalise_name(unit.name_en), normalise_name(unit.name_ar) if unit.name_ar else None)
+
+    @staticmethod
+    def _literal(unit: Unit, name: str) -> bool:
+        """`name` is the unit's English name exactly as the gazetteer writes it (any other match is noted)."""
+        return name.strip() == unit.name_en
+
+    @staticmethod
+    def _spelling_note(unit: Unit, name: str) -> str:
+        given = name.strip()
+        kind = "normalised Arabic" if ARABIC_SCRIPT.search(given) and given != unit.name_ar else "spelling"
+        return f"{kind}: {given} -> {unit.name_en} ({unit.pcode})"
 
     def name(self, pcode: str) -> str:
         unit = self.units.get(pcode)
@@ -62,11 +91,12 @@ class Gazetteer:
         """(p-code, note) of the unit called `name` under `parent`; ("", reason) when there is none or several."""
         candidates = self.children.get((parent, level), [])
         wanted = normalise_name(name)
-        exact = [u for u in candidates if normalise_name(u.name_en) == wanted or u.name_ar == name.strip()]
+        literal = [u for u in candidates if self._literal(u, name)]
+        if len(literal) == 1:
+            return literal[0].pcode, ""
+        exact = [u for u in candidates if self._same_name(u, name)]
         if len(exact) == 1:
-            unit = exact[0]
-            note = "" if unit.name_en == name.strip() else f"spelling: {name} -> {unit.name_en} ({unit.pcode})"
-            return unit.pcode, note
+            return exact[0].pcode, self._spelling_note(exact[0], name)
         by_alias = [u for u in candidates if wanted in {normalise_name(a) for a in u.aliases}]
         if len(by_alias) == 1:
             return by_alias[0].pcode, f"alias: {name} -> {by_alias[0].name_en} ({by_alias[0].pcode})"
@@ -86,7 +116,7 @@ class Gazetteer:
             if len(sounds) == 1:
                 return sounds[0].pcode, f"fuzzy (phonetic): {name} -> {sounds[0].name_en} ({sounds[0].pcode})"
         parent_text = f" of {self.name(parent)} ({parent})" if parent else ""
-        level_text = {1: "governorate", 2: "district", 3: "sub-district"}[level]
+        level_text = LEVEL_TEXT[level]
         if len(exact) > 1:
             return "", f"the {level_text} name '{name}' matches several units{parent_text}"
         return "", f"no {level_text}{parent_text} is called '{name}' (also tried aliases and close spellings)"
@@ -96,13 +126,14 @@ class Gazetteer:
         within the code's parent as if no code were given, is the coded unit; note records a non-exact match."""
         unit = self.units[pcode]
         given = name.strip()
-        if normalise_name(given) == normalise_name(unit.name_en) or given == unit.name_ar:
-            note = "" if given == unit.name_en else f"spelling: {given} -> {unit.name_en} ({unit.pcode})"
-            return note, ""
+        if self._literal(unit, given):
+            return "", ""
+        if self._same_name(unit, given):
+            return self._spelling_note(unit, given), ""
         matched, note = self.match_name(given, unit.parent, unit.level)
         if matched == pcode:
             return note, ""
-        level_text = {1: "governorate", 2: "district", 3: "sub-district"}[unit.level]
+        level_text = LEVEL_TEXT[unit.level]
         start = f"p-code {pcode} is {unit.name_en} but the {level_text} name given is '{given}'"
         if matched:
             other = self.units[matched]
@@ -112,7 +143,7 @@ class Gazetteer:
 
     def check_pcode(self, pcode: str, level: int, parent: str) -> str:
         """'' when the p-code is a known unit of that level under that parent, else the reason it is not."""
-        level_text = {1: "governorate", 2: "district", 3: "sub-district"}[level]
+        level_text = LEVEL_TEXT[level]
         if LEGACY_PCODE.match(pcode):
             return (
                 f"'{pcode}' is a legacy 2014-era p-code; cross-walk it to a COD-AB {level_text} code "
@@ -128,7 +159,18 @@ class Gazetteer:
         return ""
 
 
-def _resolve_admin(gazetteer: Gazetteer, key: tuple[str, ...]) -> tuple[tuple[str, str, str, str], Rejection | None]:
+def _crosswalked(code: str, crosswalk: dict[str, str], gazetteer: Gazetteer) -> tuple[str, str]:
+    """(current code, note) of a code listed in the legacy crosswalk, looked up exactly as written; else (code, "")."""
+    current = crosswalk.get(code)
+    if current is None:
+        return code, ""
+    named = f" ({gazetteer.name(current)})" if gazetteer.name(current) else ""
+    return current, f"legacy p-code {code} cross-walked to {current}{named}"
+
+
+def _resolve_admin(
+    gazetteer: Gazetteer, key: tuple[str, ...], crosswalk: dict[str, str] | None = None
+) -> tuple[tuple[str, str, str, str], Rejection | None]:
     """Resolve one combination of admin p-codes and names to (admin1, admin2, admin3, note) or a rejection."""
     a1_code, a1_name, a2_code, a2_name, a3_code, a3_name = key
     notes: list[str] = []
@@ -139,6 +181,9 @@ def _resolve_admin(gazetteer: Gazetteer, key: tuple[str, ...]) -> tuple[tuple[st
         start=1,
     ):
         if code:
+            code, crosswalk_note = _crosswalked(code, crosswalk or {}, gazetteer)
+            if crosswalk_note:
+                notes.append(crosswalk_note)
             problem = gazetteer.check_pcode(code, level, parent)
             if problem:
                 return ("", "", "", ""), Rejection(-1, column, "pcode_in_gazetteer", problem)
@@ -170,6 +215,63 @@ def _resolve_admin(gazetteer: Gazetteer, key: tuple[str, ...]) -> tuple[tuple[st
     return (resolved[0], resolved[1], resolved[2], "; ".join(notes)), None
 
 
+def _unit_key(row: pd.Series) -> tuple[int, str, str]:
+    level = int(row["admin_level"])
+    return level, normalise_name(row["name_en"]), "" if level == 1 else str(row["parent_pcode"])
+
+
+def gazetteer_rejections(frame: pd.DataFrame, gazetteer: Gazetteer) -> dict[int, Rejection]:
+    """Gazetteer rows to quarantine when several files merge by admin level: a p-code given again in the same file
+    (a duplicate), one p-code with different names, levels or parents (every row of it, naming both), and a unit
+    whose parent is unknown or quarantined. The same unit in two files is one unit: both rows are kept."""
+    rejections: dict[int, Rejection] = {}
+    by_code: dict[str, list[int]] = {}
+    for index, pcode in frame["pcode"].items():
+        by_code.setdefault(str(pcode), []).append(int(index))
+    for pcode, indexes in by_code.items():
+        seen_files: set[str] = set()
+        kept: list[int] = []
+        for index in indexes:
+            file = str(frame.at[index, "source_file"])
+            if file in seen_files:
+                message = "duplicate of an earlier row with the same pcode"
+                rejections[index] = Rejection(index, "pcode", "field_uniqueness", message)
+                continue
+            seen_files.add(file)
+            kept.append(index)
+        first = frame.loc[kept[0]]
+        other = next((i for i in kept[1:] if _unit_key(frame.loc[i]) != _unit_key(first)), None)
+        if other is None:
+            continue
+        second = frame.loc[other]
+        message = (
+            f"p-code {pcode} is '{first['name_en']}' (level {first['admin_level']}, parent "
+            f"'{first['parent_pcode']}') in {first['source_file']} but '{second['name_en']}' (level "
+            f"{second['admin_level']}, parent '{second['parent_pcode']}') in {second['source_file']}; "
+            "one code cannot name two units"
+        )
+        for index in kept:
+            rejections[index] = Rejection(index, "name_en", "one_unit_per_pcode", message)
+    quarantined_codes = {str(frame.at[i, "pcode"]) for i in rejections} - {
+        str(frame.at[i, "pcode"]) for i in frame.index if int(i) not in rejections
+    }
+    for index in frame.sort_values("admin_level", kind="stable").index:
+        index = int(index)
+        row = frame.loc[index]
+        if index in rejections or int(row["admin_level"]) <= 1:
+            continue
+        parent = str(row["parent_pcode"])
+        if parent not in gazetteer.units:
+            message = f"parent p-code '{parent}' is not in the gazetteer"
+        elif parent in quarantined_codes:
+            message = f"parent p-code '{parent}' is quarantined (see its rows)"
+        else:
+            continue
+        rejections[index] = Rejection(index, "parent_pcode", "parent_in_gazetteer", message)
+        quarantined_codes.add(str(row["pcode"]))
+    return rejections
+
+
 def conform(
     validated: pd.DataFrame,
     kind: str,
@@ -177,18 +279,18 @@ def conform(
     poa_area_of_pcode: dict[str, str],
     poa_area_names: list[str],
     entry_of: dict[str, SourceEntry],
+    crosswalk: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split validated rows into (conformed rows, quarantine rows of stage 'conformed')."""
+    """Split validated rows into (conformed rows, quarantine rows of stage 'conformed').
+
+    `crosswalk`: legacy p-code -> current p-code (settings `pcode_crosswalk`, `admin_names.load_crosswalk`)."""
     frame = validated.reset_index(drop=True).copy()
     rejections: dict[int, Rejection] = {}
     for column in CONFORMED_COLUMNS:
         frame[column] = ""
 
     if kind == "gazetteer":
-        for index, row in frame.iterrows():
-            if int(row["admin_level"]) > 1 and row["parent_pcode"] not in gazetteer.units:
-                message = f"parent p-code '{row['parent_pcode']}' is not in the gazetteer"
-                rejections[int(index)] = Rejection(int(index), "parent_pcode", "parent_in_gazetteer", message)
+        rejections.update(gazetteer_rejections(frame, gazetteer))
 
     if kind in ADMIN_KINDS:
         key_columns = ["admin1_pcode", "admin1_name", "admin2_pcode", "admin2_name", "admin3_pcode", "admin3_name"]
@@ -197,7 +299,7 @@ def conform(
         resolved: dict[tuple[str, ...], tuple[tuple[str, str, str, str], Rejection | None]] = {}
         tuples = list(keys.itertuples(index=False, name=None))
         for key in set(tuples):
-            resolved[key] = _resolve_admin(gazetteer, key)
+            resolved[key] = _resolve_admin(gazetteer, key, crosswalk)
         values = []
         for index, key in enumerate(tuples):
             (a1, a2, a3, note), rejection = resolved[key]
@@ -219,11 +321,23 @@ def conform(
                              for a3, a2 in zip(area_by_admin3, area_by_admin2, strict=True)]
 
     if kind == "displacement":
+        origin_names = frame.get("origin_admin1_name", pd.Series("", index=frame.index)).fillna("").astype(str)
         for index, origin in frame["origin_admin1_pcode"].items():
-            if origin and int(index) not in rejections:
+            if int(index) in rejections:
+                continue
+            note = ""
+            if origin:
+                origin, note = _crosswalked(origin, crosswalk or {}, gazetteer)
                 problem = gazetteer.check_pcode(origin, 1, "")
                 if problem:
                     rejections[int(index)] = Rejection(int(index), "origin_admin1_pcode", "pcode_in_gazetteer", problem)
+                    continue
+            elif origin_names[index].strip():  # a governorate of origin by name only: resolved like any governorate
+                origin, note = gazetteer.match_name(origin_names[index].strip(), "", 1)
+                note = f"origin: {note}" if origin and note else ("" if origin else f"origin not resolved: {note}")
+            if note:
+                frame.at[index, "origin_admin1_pcode"] = origin
+                frame.at[index, "match_note"] = "; ".join(n for n in (frame.at[index, "match_note"], note) if n)
 
     if kind == "poa_submission":
         by_name = {normalise_name(n): n for n in poa_area_names}

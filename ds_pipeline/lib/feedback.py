@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from ds_pipeline.lib.admin_names import load_crosswalk
 from ds_pipeline.lib.conform import Gazetteer, conform
 from ds_pipeline.lib.readers import read_kind, read_source_file
 from ds_pipeline.lib.registry import SourceEntry, SourceFile, load_registry
@@ -88,6 +89,7 @@ def validate_and_conform(
         poa_area_of_pcode(settings),
         [a["name"] for a in settings["poa_areas"]],
         entry_of,
+        load_crosswalk(sources_dir, settings),
     )
     quarantine = pd.concat([rejected_validation, rejected_conforming], ignore_index=True)
     quarantine = quarantine.assign(_row=pd.to_numeric(quarantine["source_row"], errors="coerce"))

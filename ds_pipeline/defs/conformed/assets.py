@@ -5,6 +5,7 @@ import pandas as pd
 
 from ds_pipeline.defs.kinds import KINDS, partitions_of
 from ds_pipeline.defs.resources import SourcesFolder
+from ds_pipeline.lib.admin_names import load_crosswalk, settings_pcode_problems
 from ds_pipeline.lib.conform import Gazetteer, conform
 from ds_pipeline.lib.settings import poa_area_of_pcode
 
@@ -39,7 +40,12 @@ def conformed_asset(kind: str) -> dg.AssetsDefinition:
             poa_area_of_pcode(settings),
             [area["name"] for area in settings["poa_areas"]],
             sources.entry_of(),
+            load_crosswalk(sources.root, settings),
         )
+        if kind == "gazetteer":  # the p-codes of settings.yaml must name the units the settings say they are
+            problems = settings_pcode_problems(settings, Gazetteer(accepted))
+            if problems:
+                raise dg.Failure(description="; ".join(problems))
         notes = int((accepted["match_note"] != "").sum())
         context.log.info(f"{kind}: {len(accepted)} conformed, {len(rejected)} quarantined, {notes} names matched")
         context.add_output_metadata({"names_matched_not_exactly": notes}, output_name=f"{kind}_conformed")

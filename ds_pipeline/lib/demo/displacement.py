@@ -41,7 +41,7 @@ RETURN_LOCATIONS_AT_FULL_SCALE = 2000
 PLANTED_SHARE = 0.01
 
 # The districts of the POA areas: always present, never planted, so every area shows in every file.
-POA_DISTRICTS = (("Ninewa", "Sinjar"), ("Ninewa", "Al-Ba'aj"), ("Salah Al-Din", "Balad"), ("Al-Anbar", "Al-Ramadi"))
+POA_DISTRICTS = (("Ninewa", "Sinjar"), ("Ninewa", "Al-Baaj"), ("Salah Al-Din", "Balad"), ("Al-Anbar", "Al-Ramadi"))
 
 
 @dataclass(frozen=True)
@@ -116,9 +116,9 @@ IDP_GOVERNORATE_WEIGHTS = {
 }
 # Districts hosting more IDP locations than the others of their governorate.
 IDP_DISTRICT_BOOST = {
-    "Al-Mosul": 5, "Sinjar": 3, "Al-Hamdaniya": 2, "Al-Shikhan": 2, "Erbil": 5, "Sulaymaniya": 4, "Duhok": 3,
-    "Sumel": 3, "Zakho": 3, "Kirkuk": 4, "Al-Karkh": 2, "Al-Resafa": 2, "Tikrit": 2, "Samarra": 2, "Al-Ramadi": 2,
-    "Al-Falluja": 2, "Ba'quba": 2, "Kalar": 2, "Al-Najaf": 2, "Kerbala": 2, "Al-Hilla": 2, "Al-Basrah": 2,
+    "Al-Mosul": 5, "Sinjar": 3, "Al-Hamdaniya": 2, "Al-Shikhan": 2, "Erbil": 5, "Al-Sulaymaniyah": 4, "Duhok": 3,
+    "Sumail": 3, "Zakho": 3, "Kirkuk": 4, "Al-Karkh": 2, "Al-Risafa": 2, "Tikrit": 2, "Samarra": 2, "Al-Ramadi": 2,
+    "Al-Falluja": 2, "Baquba": 2, "Kalar": 2, "Al-Najaf": 2, "Kerbela": 2, "Al-Hilla": 2, "Al-Basrah": 2,
 }
 # Typical share of families in critical shelter among out-of-camp IDPs.
 CRITICAL_SHELTER_SHARE = {
@@ -141,16 +141,16 @@ IDP_ORIGINS = {
 
 # Camps: (name, Arabic name, governorate, district, sub-district, families in the first round, origins).
 CAMPS = (
-    ("Bajet Kandala", "باجد كندالا", "Duhok", "Sumel", "Faida", 1400, (("Ninewa", 1),)),
-    ("Kabarto 1", "كبرتو 1", "Duhok", "Sumel", "Markaz Sumel", 1900, (("Ninewa", 1),)),
-    ("Kabarto 2", "كبرتو 2", "Duhok", "Sumel", "Markaz Sumel", 1800, (("Ninewa", 1),)),
-    ("Khanke", "خانكي", "Duhok", "Sumel", "Khanke", 2900, (("Ninewa", 1),)),
-    ("Shariya", "شاريا", "Duhok", "Sumel", "Markaz Sumel", 2600, (("Ninewa", 1),)),
+    ("Bajet Kandala", "باجد كندالا", "Duhok", "Sumail", "Faida", 1400, (("Ninewa", 1),)),
+    ("Kabarto 1", "كبرتو 1", "Duhok", "Sumail", "Markaz Sumel", 1900, (("Ninewa", 1),)),
+    ("Kabarto 2", "كبرتو 2", "Duhok", "Sumail", "Markaz Sumel", 1800, (("Ninewa", 1),)),
+    ("Khanke", "خانكي", "Duhok", "Sumail", "Khanke", 2900, (("Ninewa", 1),)),
+    ("Shariya", "شاريا", "Duhok", "Sumail", "Markaz Sumel", 2600, (("Ninewa", 1),)),
     ("Rwanga Community", "روانكا", "Duhok", "Zakho", "Darkar", 2300, (("Ninewa", 1),)),
     ("Chamishku", "جمشكو", "Duhok", "Zakho", "Markaz Zakho", 3900, (("Ninewa", 1),)),
     ("Berseve 1", "بيرسفي 1", "Duhok", "Zakho", "Batifa", 1300, (("Ninewa", 1),)),
     ("Berseve 2", "بيرسفي 2", "Duhok", "Zakho", "Batifa", 1400, (("Ninewa", 1),)),
-    ("Dawadia", "داوودية", "Duhok", "Amedi", "Markaz Amedi", 500, (("Ninewa", 1),)),
+    ("Dawadia", "داوودية", "Duhok", "Al-Amadiya", "Markaz Amedi", 500, (("Ninewa", 1),)),
     ("Essian", "ايسيان", "Ninewa", "Al-Shikhan", "Markaz Al-Shikhan", 2300, (("Ninewa", 1),)),
     ("Mamrashan", "ممرشان", "Ninewa", "Al-Shikhan", "Atrush", 1500, (("Ninewa", 1),)),
     ("Sheikhan", "شيخان", "Ninewa", "Al-Shikhan", "Markaz Al-Shikhan", 1000, (("Ninewa", 1),)),
@@ -162,8 +162,9 @@ CAMPS = (
     ("Debaga 1", "ديبكة 1", "Erbil", "Makhmour", "Dibaga", 800, (("Ninewa", 6), ("Salah Al-Din", 4))),
     ("Harshm", "هرشم", "Erbil", "Erbil", "Markaz Erbil", 300, (("Al-Anbar", 1),)),
     ("Baharka", "بحركة", "Erbil", "Erbil", "Kasnazan", 900, (("Ninewa", 7), ("Al-Anbar", 3))),
-    ("Ashti", "آشتي", "Al-Sulaymaniyah", "Sulaymaniya", "Tanjaro", 700, (("Salah Al-Din", 5), ("Diyala", 5))),
-    ("Arbat IDP", "مخيم عربت", "Al-Sulaymaniyah", "Sulaymaniya", "Arbat", 350, (("Salah Al-Din", 6), ("Al-Anbar", 4))),
+    ("Ashti", "آشتي", "Al-Sulaymaniyah", "Al-Sulaymaniyah", "Tanjaro", 700, (("Salah Al-Din", 5), ("Diyala", 5))),
+    ("Arbat IDP", "مخيم عربت", "Al-Sulaymaniyah", "Al-Sulaymaniyah", "Arbat", 350,
+     (("Salah Al-Din", 6), ("Al-Anbar", 4))),
     ("Habbaniya Tourist City", "مدينة الحبانية السياحية", "Al-Anbar", "Al-Ramadi", "Al-Habbaniya", 600,
      (("Al-Anbar", 1),)),
     ("Amriyat Al-Falluja", "عامرية الفلوجة", "Al-Anbar", "Al-Falluja", "Al-Amiriya", 400, (("Al-Anbar", 1),)),
@@ -177,30 +178,30 @@ CLOSING_CAMP = "Jeddah 5"
 # (governorate, district, share of return locations, median families per location, growth per round)
 RETURN_DISTRICTS = (
     ("Ninewa", "Al-Mosul", 14, 470, 0.010), ("Ninewa", "Sinjar", 6, 190, 0.035),
-    ("Ninewa", "Al-Ba'aj", 4, 160, 0.025), ("Ninewa", "Telafar", 6, 300, 0.010),
-    ("Ninewa", "Al-Hamdaniya", 4, 270, 0.012), ("Ninewa", "Tilkaif", 3, 220, 0.010),
+    ("Ninewa", "Al-Baaj", 4, 160, 0.025), ("Ninewa", "Telafar", 6, 300, 0.010),
+    ("Ninewa", "Al-Hamdaniya", 4, 270, 0.012), ("Ninewa", "Tilkaef", 3, 220, 0.010),
     ("Ninewa", "Al-Hatra", 2, 160, 0.006), ("Ninewa", "Al-Shikhan", 1, 140, 0.008),
-    ("Ninewa", "Akre", 0.5, 110, 0.005), ("Salah Al-Din", "Tikrit", 5, 320, 0.008),
-    ("Salah Al-Din", "Baiji", 4, 240, 0.012), ("Salah Al-Din", "Al-Shirqat", 4, 220, 0.010),
+    ("Ninewa", "Aqra", 0.5, 110, 0.005), ("Salah Al-Din", "Tikrit", 5, 320, 0.008),
+    ("Salah Al-Din", "Beygee", 4, 240, 0.012), ("Salah Al-Din", "Al-Shirqat", 4, 220, 0.010),
     ("Salah Al-Din", "Balad", 5, 210, 0.010), ("Salah Al-Din", "Samarra", 3, 230, 0.006),
     ("Salah Al-Din", "Al-Daur", 2, 200, 0.006), ("Salah Al-Din", "Tooz Khurmato", 3, 210, 0.004),
-    ("Salah Al-Din", "Al-Fares", 1, 140, 0.006), ("Al-Anbar", "Al-Ramadi", 7, 390, 0.005),
+    ("Al-Anbar", "Al-Ramadi", 7, 390, 0.005),
     ("Al-Anbar", "Al-Falluja", 6, 430, 0.004), ("Al-Anbar", "Heet", 3, 270, 0.006),
-    ("Al-Anbar", "Haditha", 2, 210, 0.004), ("Al-Anbar", "Al-Ka'im", 2, 260, 0.008),
-    ("Al-Anbar", "Ana", 1, 140, 0.005), ("Al-Anbar", "Ra'ua", 1, 130, 0.005),
+    ("Al-Anbar", "Haditha", 2, 210, 0.004), ("Al-Anbar", "Al-Kaim", 2, 260, 0.008),
+    ("Al-Anbar", "Ana", 1, 140, 0.005),
     ("Al-Anbar", "Al-Rutba", 1, 160, 0.005), ("Kirkuk", "Al-Hawiga", 3, 270, 0.010),
     ("Kirkuk", "Kirkuk", 2, 250, 0.006), ("Kirkuk", "Dibis", 1, 160, 0.006),
     ("Kirkuk", "Daquq", 1, 140, 0.006), ("Diyala", "Al-Muqdadiya", 2, 200, 0.006),
     ("Diyala", "Khanaqin", 2, 210, 0.004), ("Diyala", "Al-Khalis", 2, 200, 0.006),
-    ("Diyala", "Ba'quba", 1, 230, 0.005), ("Diyala", "Kifri", 0.5, 140, 0.004),
-    ("Baghdad", "Abu Ghraib", 1, 210, 0.005), ("Baghdad", "Al-Mahmoudiya", 1, 210, 0.005),
-    ("Baghdad", "Al-Tarmia", 1, 180, 0.004), ("Erbil", "Makhmour", 1.5, 160, 0.008),
-    ("Duhok", "Sumel", 0.5, 110, 0.004),
+    ("Diyala", "Baquba", 1, 230, 0.005), ("Diyala", "Kifri", 0.5, 140, 0.004),
+    ("Baghdad", "Al-Kadhmiyah", 1, 210, 0.005), ("Baghdad", "Al-Mahmoudiya", 1, 210, 0.005),
+    ("Erbil", "Makhmour", 1.5, 160, 0.008),
+    ("Duhok", "Sumail", 0.5, 110, 0.004),
 )
 # Governorate of last displacement of returnees, by district or governorate of return.
 LAST_DISPLACEMENT = {
     "Sinjar": (("Duhok", 85), ("Ninewa", 10), ("Erbil", 5)),
-    "Al-Ba'aj": (("Duhok", 50), ("Ninewa", 40), ("Erbil", 10)),
+    "Al-Baaj": (("Duhok", 50), ("Ninewa", 40), ("Erbil", 10)),
     "Ninewa": (("Ninewa", 45), ("Duhok", 30), ("Erbil", 20), ("Kirkuk", 5)),
     "Salah Al-Din": (("Salah Al-Din", 40), ("Kirkuk", 25), ("Erbil", 15), ("Al-Sulaymaniyah", 15), ("Baghdad", 5)),
     "Al-Anbar": (("Al-Anbar", 45), ("Baghdad", 20), ("Erbil", 15), ("Al-Sulaymaniyah", 10), ("Kerbala", 10)),
@@ -210,7 +211,7 @@ LAST_DISPLACEMENT = {
     "Erbil": (("Erbil", 70), ("Ninewa", 30)),
     "Duhok": (("Duhok", 80), ("Ninewa", 20)),
 }
-RETURN_CRITICAL_SHARE = {"Sinjar": 0.15, "Al-Ba'aj": 0.12, "Baiji": 0.10, "Al-Mosul": 0.06, "Al-Hatra": 0.08}
+RETURN_CRITICAL_SHARE = {"Sinjar": 0.15, "Al-Baaj": 0.12, "Beygee": 0.10, "Al-Mosul": 0.06, "Al-Hatra": 0.08}
 
 # --- Return Index -----------------------------------------------------------------------------------------
 
@@ -249,7 +250,7 @@ PROFILES = {
 # District overall score in the first and last round, and its profile. Others: drawn at random, mixed profile.
 DISTRICT_SEVERITY = {
     "Sinjar": (66, 71, "destruction", {9: 1.5, 12: 1.6, 8: 1.3}),
-    "Al-Ba'aj": (63, 62, "destruction", {10: 1.6, 1: 1.3}),
+    "Al-Baaj": (63, 62, "destruction", {10: 1.6, 1: 1.3}),
     "Balad": (50, 54, "insecurity", {9: 1.8}),
     "Al-Ramadi": (43, 19, "services", {}),
     "Al-Mosul": (37, 27, "destruction", {}),
@@ -257,16 +258,16 @@ DISTRICT_SEVERITY = {
     "Tikrit": (33, 24, "services", {}),
     "Heet": (31, 23, "services", {}),
     "Al-Hawiga": (46, 36, "insecurity", {}),
-    "Baiji": (50, 40, "destruction", {}),
+    "Beygee": (50, 40, "destruction", {}),
     "Telafar": (44, 40, "destruction", {}),
     "Al-Hatra": (45, 59, "insecurity", {}),
     "Tooz Khurmato": (40, 55, "insecurity", {}),
     "Khanaqin": (36, 49, "insecurity", {}),
     "Al-Muqdadiya": (38, 47, "insecurity", {}),
-    "Al-Tarmia": (37, 46, "insecurity", {}),
+    "Al-Kadhmiyah": (37, 46, "insecurity", {}),
     "Al-Shirqat": (42, 34, "mixed", {}),
     "Samarra": (38, 33, "insecurity", {}),
-    "Al-Ka'im": (35, 28, "services", {}),
+    "Al-Kaim": (35, 28, "services", {}),
 }
 
 DTM_HEADER_START = [
@@ -418,7 +419,7 @@ def _return_sites(rng: random.Random, geography: Geography, factory: _LocationFa
     for (gov, dist, _, median, growth), n in zip(RETURN_DISTRICTS, counts, strict=True):
         district = geography.district(gov, dist)
         n = max(n, 4) if (gov, dist) in poa else n
-        new_share = 0.2 if dist in ("Sinjar", "Al-Ba'aj") else 0.1
+        new_share = 0.2 if dist in ("Sinjar", "Al-Baaj") else 0.1
         critical_base = RETURN_CRITICAL_SHARE.get(dist, 0.04)
         origins = LAST_DISPLACEMENT.get(dist, LAST_DISPLACEMENT[gov])
         for k in range(n):
@@ -448,7 +449,7 @@ def _return_sites(rng: random.Random, geography: Geography, factory: _LocationFa
             s for s in sites
             if s.families[closing] > 0
             and (s.location.subdistrict.name_en in ("Al-Qayyara", "Hamam Al-Aleel")
-                 or s.location.district.name_en in ("Al-Hatra", "Al-Ba'aj"))
+                 or s.location.district.name_en in ("Al-Hatra", "Al-Baaj"))
         ][:6]
         for j, site in enumerate(receiving):
             share = moving // len(receiving) + (1 if j < moving % len(receiving) else 0)
@@ -681,8 +682,9 @@ def _plant_pcode_problem(
     rng: random.Random, demo_file: DemoFile, row: dict[str, str], problem: str, geography: Geography
 ) -> None:
     """Plant one of the p-code problems shared by the DTM lists and the Return Index."""
-    if problem == "missing p-code":
+    if problem == "missing p-code":  # and no name either: a district name alone would resolve the district
         row["District Pcode"] = ""
+        row["District"] = ""
         demo_file.plant(row, "District Pcode", problem, STAGE_VALIDATED)
     elif problem == "p-code not in gazetteer":
         column, value = _unknown_pcode(rng, row, geography)

@@ -1,12 +1,10 @@
 """Iraq admin units of the demo (governorates, districts, sub-districts) and the COD-AB style gazetteer file.
 
-The units live in `iraq_admin_units.csv` beside this module. Governorate codes and names are those of the
-COD-AB (IQG01-IQG18, valid from 2019-06-03). District and sub-district codes follow the COD-AB pattern
-(IQGxxQyy, IQGxxQyyNzz) and were assigned in alphabetical order of the English name within each parent unit,
-which reproduces the published codes we could check (Al-Falluja IQG01Q01, Al-Ramadi IQG01Q03, Al-Faw IQG02Q03,
-Al-Salman IQG03Q03, Ain Al-Tamur IQG12Q01, Dibis IQG13Q03, Akre IQG15Q01, Al-Mosul IQG15Q05, Badra IQG18Q05);
-the full official list was not available, so other codes may differ from the COD-AB. District names are the
-real ones; some sub-district names are illustrative. Latitude and longitude are approximate centroids.
+The units live in `iraq_admin_units.csv` beside this module. Governorate and district codes and names are the
+official COD-AB ones (18 governorates IQG01-IQG18, 101 districts IQGxxQyy, valid from 2019-06-03; the list is
+`ds_pipeline.lib.iraq_cod_ab`), with common spellings as aliases. Sub-districts are illustrative: real names
+where known, nested under the right district, coded IQGxxQyyNzz in alphabetical order within their district (not
+the official sub-district codes). Latitude and longitude are approximate centroids.
 """
 
 from __future__ import annotations
@@ -63,9 +61,9 @@ class Geography:
         return self.children.get(district_pcode, ())
 
     def district(self, governorate_name: str, district_name: str) -> AdminUnit:
-        """The district called `district_name` in the governorate called `governorate_name` (English names)."""
-        governorate = next(u for u in self.governorates if u.name_en == governorate_name)
-        return next(u for u in self.districts(governorate.pcode) if u.name_en == district_name)
+        """The district called `district_name` (English name or alias) in the governorate `governorate_name`."""
+        governorate = next(u for u in self.governorates if governorate_name in (u.name_en, *u.aliases))
+        return next(u for u in self.districts(governorate.pcode) if district_name in (u.name_en, *u.aliases))
 
     def subdistrict(self, district: AdminUnit, name: str) -> AdminUnit:
         return next(u for u in self.subdistricts(district.pcode) if u.name_en == name)

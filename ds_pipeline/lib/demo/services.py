@@ -169,23 +169,23 @@ ACTIVITIES = {
 
 # Districts covered by the 4W (governorate, district, weight).
 DISTRICTS = (
-    ("Ninewa", "Al-Mosul", 10), ("Ninewa", "Sinjar", 8), ("Ninewa", "Al-Ba'aj", 3), ("Ninewa", "Telafar", 4),
-    ("Ninewa", "Al-Hamdaniya", 4), ("Ninewa", "Tilkaif", 2), ("Ninewa", "Al-Hatra", 1),
-    ("Ninewa", "Al-Shikhan", 3), ("Ninewa", "Akre", 1), ("Salah Al-Din", "Tikrit", 3),
-    ("Salah Al-Din", "Baiji", 3), ("Salah Al-Din", "Al-Shirqat", 3), ("Salah Al-Din", "Balad", 4),
+    ("Ninewa", "Al-Mosul", 10), ("Ninewa", "Sinjar", 8), ("Ninewa", "Al-Baaj", 3), ("Ninewa", "Telafar", 4),
+    ("Ninewa", "Al-Hamdaniya", 4), ("Ninewa", "Tilkaef", 2), ("Ninewa", "Al-Hatra", 1),
+    ("Ninewa", "Al-Shikhan", 3), ("Ninewa", "Aqra", 1), ("Salah Al-Din", "Tikrit", 3),
+    ("Salah Al-Din", "Beygee", 3), ("Salah Al-Din", "Al-Shirqat", 3), ("Salah Al-Din", "Balad", 4),
     ("Salah Al-Din", "Samarra", 2), ("Salah Al-Din", "Tooz Khurmato", 2), ("Salah Al-Din", "Al-Daur", 1),
     ("Al-Anbar", "Al-Ramadi", 6), ("Al-Anbar", "Al-Falluja", 5), ("Al-Anbar", "Heet", 2),
-    ("Al-Anbar", "Haditha", 1), ("Al-Anbar", "Al-Ka'im", 2), ("Kirkuk", "Al-Hawiga", 3),
+    ("Al-Anbar", "Haditha", 1), ("Al-Anbar", "Al-Kaim", 2), ("Kirkuk", "Al-Hawiga", 3),
     ("Kirkuk", "Kirkuk", 3), ("Kirkuk", "Dibis", 1), ("Diyala", "Al-Muqdadiya", 2), ("Diyala", "Khanaqin", 2),
-    ("Diyala", "Ba'quba", 1), ("Baghdad", "Abu Ghraib", 1), ("Baghdad", "Al-Mahmoudiya", 1),
-    ("Baghdad", "Al-Tarmia", 1), ("Duhok", "Sumel", 5), ("Duhok", "Zakho", 4), ("Duhok", "Amedi", 1),
-    ("Erbil", "Erbil", 3), ("Erbil", "Makhmour", 2), ("Al-Sulaymaniyah", "Sulaymaniya", 2),
-    ("Babil", "Al-Musayab", 1),
+    ("Diyala", "Baquba", 1), ("Baghdad", "Al-Kadhmiyah", 1), ("Baghdad", "Al-Mahmoudiya", 1),
+    ("Duhok", "Sumail", 5), ("Duhok", "Zakho", 4), ("Duhok", "Al-Amadiya", 1),
+    ("Erbil", "Erbil", 3), ("Erbil", "Makhmour", 2), ("Al-Sulaymaniyah", "Al-Sulaymaniyah", 2),
+    ("Babil", "Al-Mussyab", 1),
 )
 # Deliberate gaps: (district, criterion, first month index, last month index) without any activity.
 NO_SERVICE = (
     ("Sinjar", 4, 0, 9), ("Sinjar", 3, 6, 9),
-    ("Al-Ba'aj", 3, 0, 9), ("Al-Ba'aj", 4, 0, 9), ("Al-Ba'aj", 5, 0, 9), ("Al-Ba'aj", 1, 7, 9),
+    ("Al-Baaj", 3, 0, 9), ("Al-Baaj", 4, 0, 9), ("Al-Baaj", 5, 0, 9), ("Al-Baaj", 1, 7, 9),
     ("Balad", 1, 0, 9), ("Balad", 8, 0, 9),
     ("Al-Hatra", 1, 0, 9), ("Al-Hatra", 2, 0, 9), ("Al-Hatra", 3, 0, 9), ("Al-Hatra", 4, 0, 9),
     ("Tooz Khurmato", 4, 0, 9),
@@ -269,7 +269,7 @@ def build_service_mapping(seed: int, scale: float, geography: Geography) -> Demo
             })
 
     # Every POA district has partners at every scale.
-    anchors = (("Sinjar", "NRC", "SHL"), ("Sinjar", "IOM", "CCM"), ("Al-Ba'aj", "UNICEF", "WSH"),
+    anchors = (("Sinjar", "NRC", "SHL"), ("Sinjar", "IOM", "CCM"), ("Al-Baaj", "UNICEF", "WSH"),
                ("Balad", "UNDP", "ERY"), ("Al-Ramadi", "DOW-ANB", "WSH"), ("Al-Ramadi", "LCN", "PRO-HLP"))
     by_acronym = {o.acronym: o for o in ORGANISATIONS}
     by_name = {d.name_en: d for d, _, _ in districts}
@@ -290,7 +290,7 @@ def build_service_mapping(seed: int, scale: float, geography: Geography) -> Demo
     rows.sort(key=lambda r: (r["Start date"], r["Governorate Pcode"], r["_district_pcode"],
                              r["Organisation acronym"], r["Cluster"], r["Activity"], r["District"], r["Status"]))
     demo_file = DemoFile(SOURCE_ID, RELATIVE_PATH, [name for name, _ in COLUMNS], rows, first_data_row=3)
-    poa_districts = {by_name[name].pcode for name in ("Sinjar", "Al-Ba'aj", "Balad", "Al-Ramadi")}
+    poa_districts = {by_name[name].pcode for name in ("Sinjar", "Al-Baaj", "Balad", "Al-Ramadi")}
     _plant(seeded_random(seed, "planted-service-mapping"), demo_file, poa_districts)
     plant_name_mismatch(seeded_random(seed, "planted-name-mismatch-4w"), demo_file,
                         ("Governorate", "Governorate Pcode"), geography,
@@ -314,7 +314,8 @@ def _plant(rng: random.Random, demo_file: DemoFile, never_districts: set[str]) -
     for k, row in enumerate(rng.sample(candidates, count)):
         problem = problems[k % len(problems)]
         if problem == "unknown sector code":
-            row["Cluster"] = rng.choice(("WASH", "Livelihoods", "Protection", "SNFI"))
+            # labels no value map knows (common ones such as WASH or Protection are mapped to their codes)
+            row["Cluster"] = rng.choice(("Helth", "Livelihoods", "Cash Working Group", "Protecton Monitoring"))
             demo_file.plant(row, "Cluster", problem, STAGE_VALIDATED)
         elif problem == "criterion out of range":
             row["IASC criterion"] = "9"
@@ -326,8 +327,9 @@ def _plant(rng: random.Random, demo_file: DemoFile, never_districts: set[str]) -
             start = date.fromisoformat(row["Start date"])
             row["End date"] = (start - timedelta(days=rng.randint(1, 40))).isoformat()
             demo_file.plant(row, "End date", problem, STAGE_VALIDATED)
-        elif problem == "missing p-code":
+        elif problem == "missing p-code":  # and no name either: a governorate name alone would resolve it
             row["Governorate Pcode"] = ""
+            row["Governorate"] = ""
             demo_file.plant(row, "Governorate Pcode", problem, STAGE_VALIDATED)
         elif problem == "unmatched district name":
             row["District"] = rng.choice(UNMATCHED_DISTRICT_NAMES[row["_governorate"]])

@@ -77,7 +77,7 @@ class SurveyedDistrict:
 SURVEYED = (
     SurveyedDistrict("Ninewa", "Sinjar", 1.4, (("returnee", 0.40), ("idp_in_camp", 0.15), ("idp_out_of_camp", 0.15),
                                              ("non_displaced", 0.30)), (6, 7, 8), 0.62, 1.45, 0.03),
-    SurveyedDistrict("Ninewa", "Al-Ba'aj", 1.2, (("returnee", 0.45), ("idp_out_of_camp", 0.20),
+    SurveyedDistrict("Ninewa", "Al-Baaj", 1.2, (("returnee", 0.45), ("idp_out_of_camp", 0.20),
                                                ("non_displaced", 0.35)), (6,), 0.60, 1.0, 0.01),
     SurveyedDistrict("Salah Al-Din", "Balad", 1.2, (("returnee", 0.40), ("idp_out_of_camp", 0.25),
                                                   ("non_displaced", 0.35)), (6, 8), 0.68, 0.9, 0.01),
@@ -88,12 +88,12 @@ SURVEYED = (
                                                ("non_displaced", 0.35)), (7, 8), 0.72, 0.85, 0.02),
     SurveyedDistrict("Al-Anbar", "Al-Falluja", 0.8, (("returnee", 0.45), ("idp_out_of_camp", 0.20),
                                                    ("non_displaced", 0.35)), (), 0.72, 0.85, 0.02),
-    SurveyedDistrict("Duhok", "Sumel", 0.8, (("idp_in_camp", 0.40), ("idp_out_of_camp", 0.25),
+    SurveyedDistrict("Duhok", "Sumail", 0.8, (("idp_in_camp", 0.40), ("idp_out_of_camp", 0.25),
                                            ("non_displaced", 0.35)), (6,), 0.78, 0.9, 0.01),
     SurveyedDistrict("Kirkuk", "Al-Hawiga", 0.6, (("returnee", 0.50), ("idp_out_of_camp", 0.15),
                                                 ("non_displaced", 0.35)), (), 0.66, 0.85, 0.02),
 )
-POA_SURVEY_DISTRICTS = ("Sinjar", "Al-Ba'aj", "Balad", "Al-Ramadi")
+POA_SURVEY_DISTRICTS = ("Sinjar", "Al-Baaj", "Balad", "Al-Ramadi")
 
 
 def _uuid(rng: random.Random) -> str:
