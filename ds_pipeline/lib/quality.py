@@ -32,6 +32,10 @@ def _data_as_of(raw: pd.DataFrame, kind: str) -> pd.Series:
     if kind == "poa_submission":
         months = pd.to_datetime(raw[column] + "-01", format="%Y-%m-%d", errors="coerce")
         dates = months + pd.offsets.MonthEnd(0)
+    elif kind == "service_mapping":  # a 3W without periods speaks for the day it was received (presence_period)
+        from ds_pipeline.lib.metrics.services import presence_period
+
+        dates = presence_period(raw)[1]
     else:
         dates = pd.to_datetime(raw[column], format="%Y-%m-%d", errors="coerce")
     return dates.groupby(raw["source_file"]).max()

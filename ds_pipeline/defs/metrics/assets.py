@@ -11,7 +11,7 @@ from ds_pipeline.lib.metrics.poa import poa_status
 from ds_pipeline.lib.metrics.reconcile import severity_totals_mismatch
 from ds_pipeline.lib.metrics.services import service_coverage as service_coverage_table
 from ds_pipeline.lib.metrics.severity import area_severity as area_severity_table
-from ds_pipeline.lib.settings import household_sizes
+from ds_pipeline.lib.settings import household_sizes, sector_criteria
 
 # Metrics over all rounds refresh by themselves once their inputs change (when automation is on in the UI).
 REFRESH = dg.AutomationCondition.eager()
@@ -91,5 +91,5 @@ def poa_metrics(sources: SourcesFolder, poa_submission_conformed: pd.DataFrame):
 
 @dg.asset(group_name="metrics", kinds={"pandas"}, automation_condition=REFRESH,
           description="Active organisations and activities per month, district, criterion and sector (4W).")
-def service_coverage(service_mapping_conformed: pd.DataFrame) -> pd.DataFrame:
-    return service_coverage_table(service_mapping_conformed)
+def service_coverage(sources: SourcesFolder, service_mapping_conformed: pd.DataFrame) -> pd.DataFrame:
+    return service_coverage_table(service_mapping_conformed, sector_criteria(sources.settings()))

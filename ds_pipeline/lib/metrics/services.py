@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -15,7 +17,7 @@ from ds_pipeline.lib.metrics import (
     text_column,
 )
 
-ACTIVE_STATUSES: tuple[str, ...] = ("ongoing", "completed")
+ACTIVE_STATUSES: tuple[str, ...] = ("ongoing", "completed", "")  # "": presence without a status, counted active
 # Criteria a high-severity or hotspot area of return is in need on (safety, living standard, livelihoods, HLP).
 SEVERITY_NEED_CRITERIA: tuple[int, ...] = (1, 2, 3, 4)
 GROUP_LABELS: dict[str, str] = {
@@ -35,8 +37,10 @@ SERVICE_COVERAGE_COLUMNS: dict[str, str] = {
     "sector_code": "str",
     "active_orgs": "int",
     "active_activities": "int",
-    "people_targeted": "int",
-    "people_reached": "int",
+    "people_targeted": "nullable_int",  # empty when no activity of the row reports it
+    "people_reached": "nullable_int",
+    "activities_reach_not_reported": "int",  # active activities without people_reached (not in the sum)
+    "criterion_inferred": "bool",  # some activity's criterion came from its sector (settings sector_criteria)
 }
 SERVICE_COVERAGE_KEYS = ("month", "area_id", "iasc_criterion", "sector_code")
 
@@ -48,8 +52,8 @@ REFERRAL_DIRECTORY_COLUMNS: dict[str, str] = {
     "org_name": "str",
     "org_type": "str",
     "activity": "str",
-    "iasc_criterion": "int",
-    "status": "str",
+    "iasc_criterion": "nullable_int",  # empty when the 3W gives none
+    "status": "str",  # empty when the 3W gives none (presence)
 }
 REFERRAL_DIRECTORY_KEYS = tuple(REFERRAL_DIRECTORY_COLUMNS)
 
@@ -71,18 +75,42 @@ def _month_ordinal(dates: pd.Series) -> pd.Series:
     return dates.dt.year * 12 + dates.dt.month - 1
 
 
-def activity_months(service_mapping: pd.DataFrame) -> pd.DataFrame:
-    """Active 4W activities (ongoing or completed) with a district, one row per month their period touches.
+def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    values = pd.to_datetime(frame[column], errors="coerce", utc=True)
+    return values.dt.tz_localize(None).astype("datetime64[ns]")
 
-    Adds ``month`` (YYYY-MM), ``area_id`` (admin2_pcode), ``area_name`` (admin2_name_en). A missing period
-    end counts as the start month and a missing start as the end month; activities without either, or
-    without a district p-code, are left out.
+
+def presence_period(service_mapping: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Start and end date of each 3W/4W row's period.
+
+    A missing end is the start and a missing start the end. A row with neither (a presence-only 3W) speaks for
+    its file's data as-of date: the latest period end (else start) of the other rows of the same file, else the
+    day the file was received (``received_at``). A registry entry may instead state the period of such a file
+    with the constants ``period_start`` and ``period_end``.
+    """
+    start = _dates(service_mapping, "period_start")
+    end = _dates(service_mapping, "period_end")
+    start, end = start.fillna(end), end.fillna(start)
+    missing = end.isna()
+    if missing.any():
+        files = text_column(service_mapping, "source_file")
+        as_of = end.groupby(files).transform("max").fillna(_dates(service_mapping, "received_at").dt.normalize())
+        start, end = start.where(~missing, as_of), end.where(~missing, as_of)
+    return start, end
+
+
+def activity_months(service_mapping: pd.DataFrame) -> pd.DataFrame:
+    """Active 3W/4W activities with a district, one row per month their period touches.
+
+    Active: status ongoing or completed, or no status (presence). Adds ``month`` (YYYY-MM), ``area_id``
+    (admin2_pcode), ``area_name`` (admin2_name_en). Periods are those of ``presence_period`` (a row without one
+    counts in the month of its file's data as-of); activities without a district p-code are left out.
     """
     status = text_column(service_mapping, "status")
     district = text_column(service_mapping, "admin2_pcode")
-    start = pd.to_datetime(service_mapping["period_start"])
-    end = pd.to_datetime(service_mapping["period_end"])
-    start, end = start.fillna(end), end.fillna(start)
+    start, end = presence_period(service_mapping)
     keep = (status.isin(ACTIVE_STATUSES) & (district != "") & start.notna()).to_numpy()
     rows = service_mapping.loc[keep].copy()
     if rows.empty:
@@ -102,38 +130,72 @@ def activity_months(service_mapping: pd.DataFrame) -> pd.DataFrame:
     return expanded
 
 
-def service_coverage(service_mapping: pd.DataFrame) -> pd.DataFrame:
-    """Active organisations and activities per month x district x IASC criterion x sector, from the 4W.
+def with_inferred_criteria(rows: pd.DataFrame, sector_criteria: Mapping[str, tuple[int, ...]]) -> pd.DataFrame:
+    """Rows with an IASC criterion: a row without one becomes one row per criterion its sector serves in
+    ``sector_criteria`` (settings ``service_gaps.sector_criteria``), marked ``criterion_inferred``; a row whose
+    sector has no criteria there is left out. Rows with a criterion are kept as they are."""
+    criterion = pd.to_numeric(rows["iasc_criterion"], errors="coerce") if "iasc_criterion" in rows.columns else (
+        pd.Series(np.nan, index=rows.index))
+    given = rows.loc[criterion.notna().to_numpy()].assign(
+        iasc_criterion=criterion[criterion.notna()].astype("int64").to_numpy(), criterion_inferred=False
+    )
+    missing = rows.loc[criterion.isna().to_numpy()]
+    if missing.empty:
+        return given.reset_index(drop=True)
+    served = [tuple(sector_criteria.get(str(s), ())) for s in text_column(missing, "sector_code")]
+    counts = np.array([len(c) for c in served], dtype="int64")
+    inferred = missing.iloc[np.repeat(np.arange(len(missing)), counts)].reset_index(drop=True)
+    inferred["iasc_criterion"] = np.array([c for cs in served for c in cs], dtype="int64")
+    inferred["criterion_inferred"] = True
+    return pd.concat([given, inferred], ignore_index=True)
 
-    An activity counts in every month its period touches if its status is ongoing or completed (planned
-    ones are not counted). people_targeted / people_reached are the activities' full figures in each month
-    they are active, so they must not be summed over months.
+
+def service_coverage(
+    service_mapping: pd.DataFrame, sector_criteria: Mapping[str, tuple[int, ...]] | None = None
+) -> pd.DataFrame:
+    """Active organisations and activities per month x district x IASC criterion x sector, from the 3W/4W.
+
+    An activity counts in every month its period touches if its status is ongoing or completed, or not given
+    (presence; planned ones are not counted). A row without a criterion counts once on each criterion its sector
+    serves in ``sector_criteria`` (default ``DEFAULT_SECTOR_CRITERIA``), the row then marked criterion_inferred.
+    people_targeted / people_reached are the activities' full figures in each month they are active, so they
+    must not be summed over months; they sum the activities that report them, are empty when none does, and
+    activities_reach_not_reported counts the active activities without people_reached.
     """
     if service_mapping.empty:
         return empty_table(SERVICE_COVERAGE_COLUMNS)
+    if sector_criteria is None:
+        from ds_pipeline.lib.value_maps import DEFAULT_SECTOR_CRITERIA
+
+        sector_criteria = DEFAULT_SECTOR_CRITERIA
     active = activity_months(service_mapping)
     if active.empty:
         return empty_table(SERVICE_COVERAGE_COLUMNS)
+    active = with_inferred_criteria(active, sector_criteria)
+    if active.empty:
+        return empty_table(SERVICE_COVERAGE_COLUMNS)
+    for column in ("people_targeted", "people_reached"):
+        active[column] = pd.to_numeric(active[column], errors="coerce").astype("float64")
+    active["_reach_not_reported"] = active["people_reached"].isna()
     keys = ["month", "area_id", "iasc_criterion", "sector_code"]
-    table = (
-        active.groupby(keys, sort=True)
-        .agg(
-            active_orgs=("org_acronym", "nunique"),
-            active_activities=("org_acronym", "size"),
-            people_targeted=("people_targeted", "sum"),
-            people_reached=("people_reached", "sum"),
-            area_name=("area_name", "max"),
-            admin1_pcode=("admin1_pcode", "max"),
-        )
-        .reset_index()
+    groups = active.groupby(keys, sort=True)
+    table = groups.agg(
+        active_orgs=("org_acronym", "nunique"),
+        active_activities=("org_acronym", "size"),
+        activities_reach_not_reported=("_reach_not_reported", "sum"),
+        criterion_inferred=("criterion_inferred", "any"),
+        area_name=("area_name", "max"),
+        admin1_pcode=("admin1_pcode", "max"),
     )
+    table = table.join(groups[["people_targeted", "people_reached"]].sum(min_count=1)).reset_index()
     table["area_level"] = "district"
     table["criterion_name"] = criterion_names(table["iasc_criterion"])
     return finalise(table, SERVICE_COVERAGE_COLUMNS, SERVICE_COVERAGE_KEYS)
 
 
 def referral_directory(service_mapping: pd.DataFrame, month: str) -> pd.DataFrame:
-    """Who provides what where: activities active (ongoing or completed) in ``month`` (YYYY-MM), by district."""
+    """Who provides what where: activities active (ongoing, completed or without a status) in ``month``
+    (YYYY-MM), by district. The criterion is the one the 3W gives (empty when it gives none: no inference here)."""
     month = month_label(pd.Period(month, freq="M"))
     if service_mapping.empty:
         return empty_table(REFERRAL_DIRECTORY_COLUMNS)
@@ -141,7 +203,9 @@ def referral_directory(service_mapping: pd.DataFrame, month: str) -> pd.DataFram
     active = active[active["month"] == month]
     if active.empty:
         return empty_table(REFERRAL_DIRECTORY_COLUMNS)
+    active["iasc_criterion"] = pd.to_numeric(active["iasc_criterion"], errors="coerce")
     table = finalise(active, REFERRAL_DIRECTORY_COLUMNS, REFERRAL_DIRECTORY_KEYS)
+    table["status"] = table["status"].where(table["status"] != "", None)  # not given: empty, not a status
     return table.drop_duplicates().reset_index(drop=True)
 
 
