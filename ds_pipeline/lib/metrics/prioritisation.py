@@ -77,9 +77,10 @@ def _district_individuals(
     population in the round, so a district with none of its locations hosts none.
     """
     rows = displacement[displacement["population_type"] == population_type] if not displacement.empty else displacement
-    if rows.empty:
+    values = rows[columns].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1) if not rows.empty else None
+    if values is None or values.isna().all():  # no row, or only individuals-only rows: shelter not reported
         return pd.Series(np.nan, index=districts, dtype="float64")
-    totals = rows[columns].apply(pd.to_numeric, errors="coerce").sum(axis=1).groupby(rows["area_id"]).sum()
+    totals = values.groupby(rows["area_id"]).sum(min_count=1)  # a district whose rows give no value stays empty
     return totals.reindex(districts, fill_value=0.0).astype("float64")  # zero is true: see the docstring
 
 

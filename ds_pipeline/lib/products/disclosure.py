@@ -5,8 +5,9 @@ Rules (DESIGN.md §3, settings `disclosure`):
 - Primary suppression: a count of 1 to `min_households - 1` households is blanked. Where the source table
   carries families, the rule is applied on families (DTM individuals are families x `household_size`, x
   `camp_household_size` in camps, settings `displacement`); where it
-  only carries individuals, individuals from 1 to `min_households x household_size - 1` are blanked. True zeros
-  stay visible.
+  only carries individuals, individuals from 1 to `min_households x household_size - 1` are blanked. A table may
+  name, for a basis in families, a column of individuals to protect on where the families cell is empty (rows
+  of a source that gives individuals only). True zeros stay visible.
 - Secondary suppression: a table declares the additive relations between its cells (a row total and its parts,
   a governorate and its districts). Whenever such a relation has exactly one blank cell, the smallest other
   non-zero part (or, failing that, the total) is blanked too, repeated until no relation reveals a blank cell.
@@ -84,6 +85,8 @@ class DisclosureSpec:
     previous: change column -> (basis column of the previous value, unit of the basis); the change is blanked when
         the previous value was below the threshold but not zero.
     rounded: columns of individuals rounded to the nearest `round_individuals_to`.
+    fallbacks: basis column in households -> column of individuals used as the basis (in individuals) where the
+        households cell is empty (a source without families).
     """
 
     key_columns: list[str]
@@ -95,6 +98,7 @@ class DisclosureSpec:
     changes: list[str] = field(default_factory=list)
     previous: dict[str, tuple[str, str]] = field(default_factory=dict)
     rounded: list[str] = field(default_factory=list)
+    fallbacks: dict[str, str] = field(default_factory=dict)
 
 
 def round_to(value: float, base: int) -> float:
@@ -153,16 +157,21 @@ def protect_table(
     data = frame.reset_index(drop=True).copy()
     reasons: dict[tuple[int, str], str] = {}
 
-    def basis_value(position: int, column: str) -> float:
-        basis_column, _unit = spec.counts[column]
+    def basis_of(position: int, basis_column: str, unit: str) -> tuple[float, str]:
         value = data.at[position, basis_column]
-        return float("nan") if pd.isna(value) else float(value)
+        if pd.isna(value) and basis_column in spec.fallbacks:
+            value, unit = data.at[position, spec.fallbacks[basis_column]], "individuals"
+        return (float("nan") if pd.isna(value) else float(value)), unit
+
+    def basis_value(position: int, column: str) -> float:
+        return basis_of(position, *spec.counts[column])[0]
 
     # Primary suppression.
-    for column, (_basis, unit) in spec.counts.items():
-        threshold = _threshold(unit, params)
+    for column, (basis_column, basis_unit) in spec.counts.items():
         for position in range(len(data)):
-            if is_small(basis_value(position, column), threshold):
+            value, unit = basis_of(position, basis_column, basis_unit)
+            threshold = _threshold(unit, params)
+            if is_small(value, threshold):
                 noun = "households" if unit == "households" else "individuals"
                 reasons[(position, column)] = f"primary: fewer than {threshold:g} {noun}"
 
@@ -202,17 +211,19 @@ def protect_table(
         for position in range(len(data)):
             if (position, column) not in reasons and is_small(data.at[position, column], params.min_individuals):
                 reasons[(position, column)] = f"primary: change of fewer than {params.min_individuals} individuals"
-    for column, (basis_column, unit) in spec.previous.items():
-        threshold = _threshold(unit, params)
+    for column, (basis_column, basis_unit) in spec.previous.items():
         for position in range(len(data)):
-            if (position, column) not in reasons and is_small(data.at[position, basis_column], threshold):
+            value, unit = basis_of(position, basis_column, basis_unit)
+            threshold = _threshold(unit, params)
+            if (position, column) not in reasons and is_small(value, threshold):
                 noun = "households" if unit == "households" else "individuals"
                 reasons[(position, column)] = f"derived: previous value of fewer than {threshold:g} {noun}"
     for column, denominator in spec.denominators.items():
         for position in range(len(data)):
             if (position, column) in reasons:
                 continue
-            if is_small(basis_value(position, denominator), _threshold(spec.counts[denominator][1], params)):
+            value, unit = basis_of(position, *spec.counts[denominator])
+            if is_small(value, _threshold(unit, params)):
                 reasons[(position, column)] = f"derived: denominator {denominator} below the threshold"
     for column, sources in spec.derived.items():
         for position in range(len(data)):
