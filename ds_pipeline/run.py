@@ -14,7 +14,12 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from ds_pipeline.lib.edition_calendar import last_complete_week, parse_week, week_partition_key
+from ds_pipeline.lib.edition_calendar import (
+    last_complete_week,
+    parse_week,
+    week_of_partition_key,
+    week_partition_key,
+)
 from ds_pipeline.lib.registry import load_registry
 from ds_pipeline.lib.settings import load_settings
 from ds_pipeline.lib.sources_folder import Withdrawal, present_files, rounds_present, withdrawn_rounds
@@ -121,6 +126,18 @@ def _instance(instance_dir: Path | None) -> Iterator[dg.DagsterInstance]:
             yield instance
 
 
+def _check_edition_week(week: str, week_key: str) -> None:
+    """A week the products cannot be built for is an error before anything runs (not a Dagster traceback)."""
+    from ds_pipeline.defs.partitions import weeks
+
+    keys = weeks.get_partition_keys()
+    if week_key not in keys:
+        raise PipelineError(
+            f"no edition can be built for {week}: editions run from {week_of_partition_key(keys[0])} to "
+            f"{week_of_partition_key(keys[-1])}"
+        )
+
+
 def run_pipeline(
     sources_dir: Path,
     publish_dir: Path,
@@ -136,6 +153,7 @@ def run_pipeline(
     started = time.perf_counter()
     week = parse_week(week) if week else last_complete_week(date.today())
     week_key = week_partition_key(week)
+    _check_edition_week(week, week_key)
     sources_dir, publish_dir = Path(sources_dir).resolve(), Path(publish_dir).resolve()
     # Settings are checked before anything runs: a misspelt key or a wrong type stops here with a SettingsError.
     load_settings(sources_dir)

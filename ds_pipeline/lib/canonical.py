@@ -55,6 +55,15 @@ DTM_CAMP_HOUSEHOLD_SIZE = 5
 DTM_HOUSEHOLD_SIZE = 6
 
 POPULATION_TYPES = ("idp", "returnee")
+# Admin level of displacement figures, finest first: a DTM location, or a whole sub-district, district or
+# governorate (admin-level extracts). Metrics use figures at their level and the levels above, never below.
+DISPLACEMENT_ADMIN_LEVELS = ("location", "subdistrict", "district", "governorate")
+# What makes a displacement row unique: round, population type, the place (the location id for location rows;
+# the admin p-codes and names for admin-level rows) and the breakdowns an admin-level extract repeats a unit for.
+DISPLACEMENT_PLACE_COLUMNS = (
+    "location_id", "admin1_pcode", "admin1_name", "admin2_pcode", "admin2_name", "admin3_pcode", "admin3_name",
+)
+DISPLACEMENT_BREAKDOWN_COLUMNS = ("displacement_reason", "origin_admin1_pcode", "origin_admin1_name", "assessment_type")
 SHELTER_TYPES = ("camp", "critical_shelter", "private", "unknown")
 SEVERITY_CATEGORIES = ("low", "medium", "high")
 POPULATION_GROUPS = ("idp_in_camp", "idp_out_of_camp", "returnee", "non_displaced")
@@ -74,7 +83,9 @@ CANONICAL_COLUMNS: dict[str, dict[str, str]] = {
         "valid_from": "date",
     },
     "displacement": {
-        # one row per location x round x population type (DTM Master List, wide shelter breakdown)
+        # one row per location x round x population type (DTM Master List, wide shelter breakdown), or per admin
+        # unit x round x displacement reason x origin x assessment type (DTM API v3 admin-level extracts,
+        # individuals only); see DISPLACEMENT_ADMIN_LEVELS and DISPLACEMENT_BREAKDOWN_COLUMNS
         "round_id": "str",  # "R131"
         "reporting_date": "date",  # end of the round's collection period
         "population_type": "str",  # idp | returnee
@@ -87,13 +98,20 @@ CANONICAL_COLUMNS: dict[str, dict[str, str]] = {
         "admin2_pcode": "str",
         "admin3_name": "str",
         "admin3_pcode": "str",
-        "families": "int",
-        "individuals": "int",  # DTM estimate: 5 x families in camp + 6 x other families
+        "families": "int",  # may be empty (individuals-only data); the shelter breakdown then too
+        "individuals": "int",  # DTM estimate: 5 x families in camp + 6 x other families (where families are given)
         "families_in_camp": "int",
         "families_in_critical_shelter": "int",
         "families_in_private": "int",
         "families_in_unknown_shelter": "int",
         "origin_admin1_pcode": "str",  # IDPs: governorate of origin; returnees: of last displacement
+        "origin_admin1_name": "str",
+        "admin_level": "str",  # DISPLACEMENT_ADMIN_LEVELS; empty: the registry entry's admin_level
+        "displacement_reason": "str",  # as the provider words it (conflict, climate, ...), may be ""
+        "assessment_type": "str",  # as the provider words it (e.g. baseline, round), may be ""
+        "operation": "str",  # the DTM operation the figures come from, may be ""
+        "individuals_male": "int",  # may be empty
+        "individuals_female": "int",  # may be empty
     },
     "return_index": {
         "round_id": "str",
@@ -118,7 +136,8 @@ CANONICAL_COLUMNS: dict[str, dict[str, str]] = {
         "org_acronym": "str",
         "org_name": "str",
         "org_type": "str",  # UN, international NGO, national NGO, government, Red Cross/Red Crescent, ...
-        "sector_code": "str",  # key of SECTOR_CODES
+        "sector_code": "str",  # key of SECTOR_CODES (provider labels mapped by value_maps)
+        "sector_label": "str",  # the provider's sector text when it was mapped to a code ("Food Security"), or ""
         "activity": "str",
         "iasc_criterion": "int",  # 1..8
         "status": "str",  # planned | ongoing | completed

@@ -9,10 +9,15 @@ from typing import Any
 
 import yaml
 
-from ds_pipeline.lib.canonical import CANONICAL_COLUMNS
+from ds_pipeline.lib.canonical import CANONICAL_COLUMNS, DISPLACEMENT_ADMIN_LEVELS, ROUND_COLUMN
+from ds_pipeline.lib.layouts import LAYOUTS
 
 FORMATS = ("csv", "xlsx", "hxl_csv")
 ROUND_PLACEHOLDER = "{round}"
+# Values of `delimiter:` (YAML "\t" is a tab; '\t' the two characters) and the delimiter each names.
+DELIMITERS = {",": ",", ";": ";", "\t": "\t", "\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";"}
+# Canonical column a registry's `date_column` maps: the date each round's rows speak for.
+DATE_COLUMN = "reporting_date"
 
 
 class RegistryError(ValueError):
@@ -44,13 +49,25 @@ class SourceEntry:
     constants: dict[str, str] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     personal_data: tuple[str, ...] = ()
+    find_header: bool = False  # header_row not given: the header is the first row holding the mapped names
+    delimiter: str | None = None  # CSV delimiter; None: sniffed among comma, semicolon and tab
+    round_column: str | None = None  # provider column holding each row's round number (instead of {round})
+    layout: str | None = None  # name of the published layout the column map came from
+    admin_level: str = "location"  # displacement: level of the figures (DISPLACEMENT_ADMIN_LEVELS)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> provider value -> code
+
+    @property
+    def rounds_from_name(self) -> bool:
+        return ROUND_PLACEHOLDER in self.files
 
     @property
     def round_based(self) -> bool:
-        return ROUND_PLACEHOLDER in self.files
+        return self.rounds_from_name or self.round_column is not None
 
     def provider_column(self, canonical: str) -> str:
         """The provider's name for a canonical column (header text or HXL tag), or the canonical name."""
+        if canonical == ROUND_COLUMN and self.round_column:
+            return self.round_column
         if canonical in self.columns:
             return self.columns[canonical]
         if canonical in self.constants:
@@ -64,11 +81,12 @@ class SourceEntry:
         return re.compile(f"^{pattern}$")
 
     def round_of(self, relative_path: str) -> str | None:
-        """Round key of a file of this source ("" if not round-based), or None if the path is not this source's."""
+        """Round key of a file of this source ("" unless its name holds the round), or None if the path is not
+        this source's. Files of a `round_column` source may hold several rounds: see readers.file_rounds."""
         match = self._file_regex().match(relative_path)
         if not match:
             return None
-        return f"R{int(match.group('round'))}" if self.round_based else ""
+        return f"R{int(match.group('round'))}" if self.rounds_from_name else ""
 
     def discover(self, sources_dir: Path) -> list[SourceFile]:
         """Files of this source in the folder, sorted by round number then path."""
@@ -83,8 +101,8 @@ class SourceEntry:
             match = regex.match(rel)
             if not match:
                 continue
-            round_id = f"R{int(match.group('round'))}" if self.round_based else ""
-            number = int(match.group("round")) if self.round_based else 0
+            round_id = f"R{int(match.group('round'))}" if self.rounds_from_name else ""
+            number = int(match.group("round")) if self.rounds_from_name else 0
             found.append((number, rel, SourceFile(self.source_id, rel, round_id)))
         return [f for _, _, f in sorted(found, key=lambda t: (t[0], t[1]))]
 
@@ -95,9 +113,12 @@ def _entry_from_yaml(path: Path) -> SourceEntry:
     except yaml.YAMLError as exc:
         raise RegistryError(f"{path.name}: not valid YAML ({exc})") from exc
     where = f"registry/{path.name}"
-    for key in ("source", "kind", "files", "format"):
+    layout = _layout(data, where)
+    for key in ("source", "kind", "files"):
         if not data.get(key):
             raise RegistryError(f"{where}: '{key}' is required")
+    if not data.get("format"):
+        data["format"] = _format_of(str(data["files"]), where)
     if data["source"] != path.stem:
         raise RegistryError(f"{where}: 'source' is {data['source']!r} but must equal the file name {path.stem!r}")
     kind = data["kind"]
@@ -105,11 +126,14 @@ def _entry_from_yaml(path: Path) -> SourceEntry:
         raise RegistryError(f"{where}: unknown kind {kind!r}; expected one of {', '.join(CANONICAL_COLUMNS)}")
     if data["format"] not in FORMATS:
         raise RegistryError(f"{where}: unknown format {data['format']!r}; expected one of {', '.join(FORMATS)}")
-    columns = {str(k): str(v) for k, v in (data.get("columns") or {}).items()}
-    constants = {str(k): str(v) for k, v in (data.get("constants") or {}).items()}
+    columns, constants = _column_map(data, layout, kind, where)
     header_row = int(data.get("header_row", 1))
     if header_row < 1:
         raise RegistryError(f"{where}: header_row must be 1 or more")
+    admin_level = str(data.get("admin_level", "location"))
+    if admin_level not in DISPLACEMENT_ADMIN_LEVELS:
+        levels = ", ".join(DISPLACEMENT_ADMIN_LEVELS)
+        raise RegistryError(f"{where}: unknown admin_level {admin_level!r}; expected one of {levels}")
     return SourceEntry(
         source_id=data["source"],
         kind=kind,
@@ -123,7 +147,100 @@ def _entry_from_yaml(path: Path) -> SourceEntry:
         constants=constants,
         columns=columns,
         personal_data=tuple(str(c) for c in (data.get("personal_data") or [])),
+        admin_level=admin_level,
+        find_header="header_row" not in data,
+        delimiter=_delimiter(data, where),
+        round_column=_round_column(data, layout, kind, where),
+        layout=str(data["layout"]) if layout else None,
+        values=_value_maps(data, kind, where),
     )
+
+
+def _value_maps(data: dict[str, Any], kind: str, where: str) -> dict[str, dict[str, str]]:
+    """`values:` of an entry: canonical column -> provider value -> code, each code one the column accepts."""
+    from ds_pipeline.lib.value_maps import accepted_codes
+
+    given = data.get("values") or {}
+    if not isinstance(given, dict):
+        raise RegistryError(f"{where}: 'values' must map canonical columns to {{provider value: code}} mappings")
+    maps: dict[str, dict[str, str]] = {}
+    for column, mapping in given.items():
+        if column not in CANONICAL_COLUMNS[kind]:
+            raise RegistryError(f"{where}: values: {column!r} is not a canonical column of kind {kind!r}")
+        if not isinstance(mapping, dict):
+            raise RegistryError(f"{where}: values: {column} must map provider values to codes")
+        codes = accepted_codes(kind, str(column))
+        for value, code in mapping.items():
+            if codes is not None and str(code) not in codes:
+                raise RegistryError(
+                    f"{where}: values: {column}: {value!r} maps to {code!r}, which is not one of {', '.join(codes)}"
+                )
+        maps[str(column)] = {str(k): str(v) for k, v in mapping.items()}
+    return maps
+
+
+def _layout(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """The preset named by `layout:` ({} when none)."""
+    name = data.get("layout")
+    if name is None:
+        return {}
+    if name not in LAYOUTS:
+        raise RegistryError(f"{where}: unknown layout {name!r}; expected one of {', '.join(LAYOUTS)}")
+    return LAYOUTS[name]
+
+
+def _column_map(
+    data: dict[str, Any], layout: dict[str, Any], kind: str, where: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Columns and constants: the layout's, then the entry's own (which win), then `date_column`."""
+    if layout and layout["kind"] != kind:
+        raise RegistryError(f"{where}: layout {data['layout']!r} is for kind {layout['kind']!r}, not {kind!r}")
+    own_columns = {str(k): str(v) for k, v in (data.get("columns") or {}).items()}
+    own_constants = {str(k): str(v) for k, v in (data.get("constants") or {}).items()}
+    columns = {k: v for k, v in (layout.get("columns") or {}).items() if k not in own_constants} | own_columns
+    constants = {k: v for k, v in (layout.get("constants") or {}).items() if k not in own_columns} | own_constants
+    if data.get("date_column"):
+        if DATE_COLUMN not in CANONICAL_COLUMNS[kind]:
+            raise RegistryError(f"{where}: date_column is for kinds with a {DATE_COLUMN} column, not {kind!r}")
+        columns[DATE_COLUMN] = str(data["date_column"])
+        constants.pop(DATE_COLUMN, None)
+    return columns, constants
+
+
+def _format_of(files: str, where: str) -> str:
+    """Format implied by the file pattern's extension when `format:` is left out."""
+    name = files.rsplit("/", 1)[-1]
+    suffix = name.rsplit(".", 1)[-1].casefold() if "." in name else ""
+    if suffix in ("xlsx", "xlsm"):
+        return "xlsx"
+    if suffix in ("csv", "tsv", "txt"):
+        return "csv"
+    raise RegistryError(f"{where}: 'format' is required (the file pattern {files!r} does not tell)")
+
+
+def _delimiter(data: dict[str, Any], where: str) -> str | None:
+    if data.get("delimiter") is None:
+        return None
+    value = str(data["delimiter"])
+    found = DELIMITERS.get(value, DELIMITERS.get(value.strip().casefold()))
+    if found is None:
+        raise RegistryError(f"{where}: delimiter must be comma (,), semicolon (;) or tab, got {value!r}")
+    return found
+
+
+def _round_column(data: dict[str, Any], layout: dict[str, Any], kind: str, where: str) -> str | None:
+    """Provider column of each row's round, from the entry or its layout; never beside {round} in the name."""
+    name = data.get("round_column", layout.get("round_column"))
+    if not name:
+        return None
+    if ROUND_COLUMN not in CANONICAL_COLUMNS[kind]:
+        raise RegistryError(f"{where}: round_column is for round-based kinds, not {kind!r}")
+    if ROUND_PLACEHOLDER in str(data["files"]):
+        if "round_column" in data:
+            raise RegistryError(f"{where}: give the round either as {ROUND_PLACEHOLDER} in 'files' or as "
+                                "'round_column', not both")
+        return None  # the file name names the round: the layout's round column is not needed
+    return str(name)
 
 
 def load_registry(sources_dir: Path) -> list[SourceEntry]:
@@ -147,6 +264,9 @@ def round_number(round_id: str) -> int:
 
 
 def discover_rounds(sources_dir: Path, registry: list[SourceEntry]) -> list[str]:
-    """Round keys present in any round-based source, sorted by number."""
-    rounds = {f.round_id for e in registry if e.round_based for f in e.discover(sources_dir)}
+    """Round keys present in any round-based source (from file names, or from the round column of the files of
+    a `round_column` source), sorted by number."""
+    from ds_pipeline.lib.readers import file_rounds  # readers import this module
+
+    rounds = {f.round_id for e in registry if e.round_based for f in file_rounds(sources_dir, e)}
     return sorted(rounds, key=round_number)

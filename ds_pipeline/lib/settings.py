@@ -80,12 +80,15 @@ SCHEMA = Record(
                 {
                     "name": Value("str", required=True),
                     "name_ar": TEXT,
+                    "aliases": ListOf(TEXT),  # other names of the area's units, checked against the gazetteer
                     "note": TEXT,
                     "pcodes": ListOf(TEXT, required=True),
                 }
             ),
             required=True,
         ),
+        # legacy p-code -> current p-code: a CSV (legacy_pcode, pcode) inside the sources folder
+        "pcode_crosswalk": TEXT,
         "return_index": Record(
             {
                 "medium_from": Value("number", required=True),
@@ -97,7 +100,9 @@ SCHEMA = Record(
         ),
         "survey": Record({"indicators": MapOf(Value("int", minimum=1), required=True)}, required=True),
         "poa": Record({"deadline_day": Value("int", minimum=1)}),
-        "service_gaps": Record({"gap_threshold": Value("number")}),
+        "service_gaps": Record(
+            {"gap_threshold": Value("number"), "sector_criteria": MapOf(ListOf(Value("int", minimum=1)))}
+        ),
         "displacement": Record(
             {"household_size": Value("int", minimum=1), "camp_household_size": Value("int", minimum=1)}
         ),
@@ -200,11 +205,33 @@ def check_settings(settings: Any, source: str = "settings.yaml") -> dict[str, An
         names = [str(a.get("name")) for a in settings["poa_areas"] if isinstance(a, dict)]
         if len(set(names)) != len(names):
             problems.append(f"poa_areas: POA area names must be unique, got {names}")
+    problems += _sector_criteria_problems(settings)
     if len(problems) == 1:
         raise SettingsError(f"{source}: {problems[0]}")
     if problems:
         raise SettingsError(f"{source}: {len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems))
     return settings
+
+
+def _sector_criteria_problems(settings: Any) -> list[str]:
+    """Sector codes of `service_gaps.sector_criteria` that are not global cluster codes, criteria outside 1..8."""
+    from ds_pipeline.lib.canonical import IASC_CRITERIA, SECTOR_CODES
+
+    gaps = settings.get("service_gaps") if isinstance(settings, dict) else None
+    given = gaps.get("sector_criteria") if isinstance(gaps, dict) else None
+    if not isinstance(given, dict):
+        return []
+    problems = []
+    for sector, criteria in given.items():
+        where = f"service_gaps.sector_criteria.{sector}"
+        if sector not in SECTOR_CODES:
+            close = difflib.get_close_matches(str(sector), list(SECTOR_CODES), n=1, cutoff=0.5)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (codes: {', '.join(SECTOR_CODES)})"
+            problems.append(f"{where}: '{sector}' is not a sector code{hint}")
+        for criterion in criteria if isinstance(criteria, list) else []:
+            if isinstance(criterion, int) and not isinstance(criterion, bool) and criterion not in IASC_CRITERIA:
+                problems.append(f"{where}: {criterion} is not an IASC criterion (1 to 8)")
+    return problems
 
 
 def load_settings(sources_dir: Path) -> dict[str, Any]:
@@ -242,6 +269,15 @@ def household_sizes(settings: dict[str, Any] | None) -> HouseholdSizes:
         household_size=int(displacement.get("household_size", DTM_HOUSEHOLD_SIZE)),
         camp_household_size=int(displacement.get("camp_household_size", DTM_CAMP_HOUSEHOLD_SIZE)),
     )
+
+
+def sector_criteria(settings: dict[str, Any] | None) -> dict[str, tuple[int, ...]]:
+    """IASC criteria each sector's activities serve when a 3W gives none: `value_maps.DEFAULT_SECTOR_CRITERIA`
+    with the sectors listed in settings `service_gaps.sector_criteria` replaced (an empty list: none)."""
+    from ds_pipeline.lib.value_maps import DEFAULT_SECTOR_CRITERIA
+
+    configured = ((settings or {}).get("service_gaps") or {}).get("sector_criteria") or {}
+    return DEFAULT_SECTOR_CRITERIA | {str(k): tuple(int(c) for c in v or ()) for k, v in configured.items()}
 
 
 def poa_area_of_pcode(settings: dict[str, Any]) -> dict[str, str]:

@@ -13,6 +13,7 @@ from pandera.typing import Series
 
 from ds_pipeline.lib.canonical import (
     CANONICAL_COLUMNS,
+    DISPLACEMENT_ADMIN_LEVELS,
     IASC_CRITERIA,
     POA_STATUSES,
     POPULATION_GROUPS,
@@ -23,9 +24,19 @@ from ds_pipeline.lib.canonical import (
     SECTOR_CODES,
     SERVICE_STATUSES,
 )
+from ds_pipeline.lib.displacement_rows import (
+    DUPLICATE_CHECK,
+    LEVEL_EXPECTED,
+    duplicate_rows,
+    missing_unit,
+    not_required,
+    row_levels,
+    shelter_without_families,
+)
 from ds_pipeline.lib.readers import READ_PROBLEM
 from ds_pipeline.lib.registry import SourceEntry
 from ds_pipeline.lib.settings import HouseholdSizes
+from ds_pipeline.lib.value_maps import VALUE_CHECK, apply_value_maps
 
 CRITERIA = list(IASC_CRITERIA)
 SEVERITY_SOURCE_CATEGORIES = ["low", "medium", "high", "very high"]
@@ -34,19 +45,16 @@ UNIT_RANGE = {"min_value": 0, "max_value": 1}
 # Canonical columns that must hold a value; all others may be empty.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "gazetteer": ("admin_level", "pcode", "name_en"),
-    "displacement": (
-        "reporting_date", "population_type", "location_id", "admin1_pcode", "admin2_pcode", "families",
-        "individuals", "families_in_camp", "families_in_critical_shelter", "families_in_private",
-        "families_in_unknown_shelter",
-    ),
+    # families and the shelter breakdown are optional (individuals-only data); location_id and admin2_pcode are
+    # not required of rows of a coarser admin level (displacement_rows.NOT_REQUIRED_AT)
+    "displacement": ("reporting_date", "population_type", "location_id", "admin1_pcode", "admin2_pcode", "individuals"),
     "return_index": (
         "ri_round", "reporting_date", "location_id", "admin1_pcode", "admin2_pcode", "returnee_individuals",
         *[f"indicator_{i:02d}" for i in range(1, 17)], "scale1_score", "scale2_score", "overall_score",
     ),
-    "service_mapping": (
-        "org_acronym", "sector_code", "activity", "iasc_criterion", "status", "people_targeted", "people_reached",
-        "period_start", "period_end", "admin1_pcode",
-    ),
+    # a 3W may report presence only: organisation, sector and place (activity, criterion, status, people and
+    # period may all be empty; METHODOLOGY.md section 6 says how such rows are counted)
+    "service_mapping": ("org_acronym", "sector_code", "admin1_pcode"),
     "poa_submission": (
         "area", "report_month", "action_id", "action", "iasc_criterion", "lead_org", "target", "achieved",
         "status", "due_date", "submitted_on",
@@ -61,35 +69,39 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 class GazetteerUnit(pa.DataFrameModel):
     """An admin unit of the COD-AB gazetteer."""
 
-    admin_level: Series[int] = pa.Field(isin=[1, 2, 3])
-    pcode: Series[str] = pa.Field(str_matches=r"^IQG\d{2}(Q\d{2}([A-Z]\d{2})?)?$")
+    # level 0 is the country itself (IRQ), as some p-code lists carry it; it is the parent of the governorates
+    admin_level: Series[int] = pa.Field(isin=[0, 1, 2, 3])
+    pcode: Series[str] = pa.Field(str_matches=r"^(IRQ|IQG\d{2}(Q\d{2}([A-Z]\d{2})?)?)$")
     name_en: Series[str] = pa.Field(str_length={"min_value": 1})
 
     @pa.dataframe_check
     def pcode_length_matches_admin_level(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["pcode"].str.len() == df["admin_level"].map({1: 5, 2: 8, 3: 11})
+        return df["pcode"].str.len() == df["admin_level"].map({0: 3, 1: 5, 2: 8, 3: 11})
 
     @pa.dataframe_check
     def parent_pcode_is_prefix(cls, df: pd.DataFrame) -> Series[bool]:
-        is_top = df["admin_level"] == 1
+        is_top = df["admin_level"] <= 1
         prefix = [p.startswith(q) and len(q) > 0 for p, q in zip(df["pcode"], df["parent_pcode"], strict=True)]
         return is_top | pd.Series(prefix, index=df.index)
 
-    class Config:
-        unique = ["pcode"]
+    # One p-code in several files (an admin1/admin2 list and a sub-district list) is merged when conforming
+    # (`conform.gazetteer_rejections`): the same unit is one unit, two different names for one code are quarantined.
 
 
 class DisplacementRound(pa.DataFrameModel):
-    """A DTM Master List row: one location, round and population type."""
+    """A DTM row: one location (or admin unit, with its reason, origin and assessment type), round and population."""
 
     round_id: Series[str] = pa.Field(str_matches=r"^R\d+$")
     population_type: Series[str] = pa.Field(isin=list(POPULATION_TYPES))
-    families: Series[int] = pa.Field(ge=0)
+    admin_level: Series[str] = pa.Field(isin=list(DISPLACEMENT_ADMIN_LEVELS))
+    families: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)  # empty: individuals-only data
     individuals: Series[int] = pa.Field(ge=0)
-    families_in_camp: Series[int] = pa.Field(ge=0)
-    families_in_critical_shelter: Series[int] = pa.Field(ge=0)
-    families_in_private: Series[int] = pa.Field(ge=0)
-    families_in_unknown_shelter: Series[int] = pa.Field(ge=0)
+    families_in_camp: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
+    families_in_critical_shelter: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
+    families_in_private: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
+    families_in_unknown_shelter: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
+    individuals_male: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
+    individuals_female: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
 
     @pa.dataframe_check
     def shelter_families_sum_to_families(cls, df: pd.DataFrame) -> Series[bool]:
@@ -97,13 +109,19 @@ class DisplacementRound(pa.DataFrameModel):
             df["families_in_camp"] + df["families_in_critical_shelter"] + df["families_in_private"]
             + df["families_in_unknown_shelter"]
         )
-        return shelters == df["families"]
+        return df["families"].isna() | shelters.isna() | (shelters == df["families"])  # partial: next rule
+
+    @pa.dataframe_check
+    def shelter_breakdown_given_with_families(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~shelter_without_families(df)
+
+    @pa.dataframe_check
+    def admin_unit_given_at_its_level(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~missing_unit(df)
 
     # Individuals = camp x families in camp + other x other families is checked by `dtm_estimate_rejections`
-    # with the household sizes of the settings, so the model itself stays independent of the settings.
-
-    class Config:
-        unique = ["round_id", "population_type", "location_id"]
+    # with the household sizes of the settings, so the model itself stays independent of the settings; rows are
+    # unique on their full natural key (`displacement_rows.duplicate_rows`), checked after the model.
 
 
 class ReturnIndexRound(pa.DataFrameModel):
@@ -139,17 +157,17 @@ class ReturnIndexRound(pa.DataFrameModel):
 
 
 class ServiceActivity(pa.DataFrameModel):
-    """A 4W row: an organisation's activity in an admin unit over a period."""
+    """A 3W/4W row: an organisation's presence or activity in an admin unit, over a period when one is given."""
 
     sector_code: Series[str] = pa.Field(isin=list(SECTOR_CODES))
-    iasc_criterion: Series[int] = pa.Field(isin=CRITERIA)
-    status: Series[str] = pa.Field(isin=list(SERVICE_STATUSES))
-    people_targeted: Series[int] = pa.Field(ge=0)
-    people_reached: Series[int] = pa.Field(ge=0)
+    iasc_criterion: Series[pd.Int64Dtype] = pa.Field(isin=CRITERIA, nullable=True)  # empty: from the sector
+    status: Series[str] = pa.Field(isin=[*SERVICE_STATUSES, ""])  # empty: presence, counted as active
+    people_targeted: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)  # empty: not reported
+    people_reached: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
 
     @pa.dataframe_check
     def period_end_not_before_start(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["period_end"] >= df["period_start"]
+        return (df["period_end"] >= df["period_start"]) | df["period_start"].isna() | df["period_end"].isna()
 
     @pa.dataframe_check
     def district_given_by_code_or_name(cls, df: pd.DataFrame) -> Series[bool]:
@@ -188,6 +206,18 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "household_survey": SurveyHousehold,
 }
 
+# Required admin p-codes that the unit's name may replace: "a p-code or a name at each level the kind needs".
+ADMIN_NAME_OF = {f"admin{level}_pcode": f"admin{level}_name" for level in (1, 2, 3)}
+
+# Integer columns that may be empty, held as pandas' nullable Int64 (empty stays <NA>, never 0).
+NULLABLE_INT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "displacement": (
+        "families", "families_in_camp", "families_in_critical_shelter", "families_in_private",
+        "families_in_unknown_shelter", "individuals_male", "individuals_female",
+    ),
+    "service_mapping": ("iasc_criterion", "people_targeted", "people_reached"),
+}
+
 # Readable wording of the row-level rules.
 RULE_TEXT = {
     "pcode_length_matches_admin_level": "the p-code's length does not match its admin level",
@@ -195,6 +225,8 @@ RULE_TEXT = {
     "shelter_families_sum_to_families": "families by shelter type do not add up to Families",
     "period_end_not_before_start": "the period ends before it starts",
     "district_given_by_code_or_name": "neither a district p-code nor a district name is given",
+    "shelter_breakdown_given_with_families": "families and the four shelter counts are given together or not at all",
+    "admin_unit_given_at_its_level": "neither a p-code nor a name is given for the admin unit of the row's level",
     "multiple_fields_uniqueness": "duplicate of an earlier row",
     "field_uniqueness": "duplicate of an earlier row",
 }
@@ -275,9 +307,10 @@ def dtm_estimate_text(sizes: HouseholdSizes) -> str:
 
 
 def dtm_estimate_rejections(typed: pd.DataFrame, sizes: HouseholdSizes) -> dict[int, Rejection]:
-    """DTM rows whose individuals differ from the estimate from families with `sizes` (settings `displacement`)."""
+    """DTM rows whose individuals differ from the estimate from families with `sizes` (settings `displacement`);
+    only rows that give families are checked (individuals-only rows have nothing to estimate from)."""
     expected = sizes.individuals(typed["families"], typed["families_in_camp"])
-    wrong = typed.index[(typed["individuals"] != expected).to_numpy()]
+    wrong = typed.index[(typed["families"].notna() & (typed["individuals"] != expected)).to_numpy()]
     message = dtm_estimate_text(sizes)
     return {int(index): Rejection(int(index), "", DTM_ESTIMATE_CHECK, message) for index in wrong}
 
@@ -297,6 +330,11 @@ def _find_rejections(
     if kind == "displacement":
         for index, rejection in dtm_estimate_rejections(candidates, sizes or HouseholdSizes()).items():
             first.setdefault(index, rejection)
+        duplicated, wording = duplicate_rows(candidates)
+        for index in candidates.index[duplicated.to_numpy()]:
+            column = "location_id" if candidates.at[index, "admin_level"] == "location" else ""
+            message = f"duplicate of an earlier row with the same {wording}"
+            first.setdefault(int(index), Rejection(int(index), column, DUPLICATE_CHECK, message))
     return first
 
 
@@ -393,17 +431,36 @@ def validate_raw(
             provider = named.group(1) if named else ""
             failures.append(Rejection(int(index), "", "file_readable", problem, provider_column=provider))
     required = set(REQUIRED_COLUMNS[kind])
+    exempt: dict[str, pd.Series] = {}
+    if kind == "displacement":  # each row's admin level: what it must give, and the level metrics use it at
+        declared = raw["source_id"].map(lambda s: entry_of[s].admin_level if s in entry_of else "location")
+        levels, unknown_level = row_levels(raw, declared)
+        exempt = not_required(levels)
+        for index in raw.index[unknown_level]:
+            message = f"expected {LEVEL_EXPECTED}, got '{raw.at[index, 'admin_level']}'"
+            failures.append(Rejection(int(index), "admin_level", "admin_level_known", message))
+    # provider values (sector labels, status words) mapped to codes; `raw` keeps the text for the quarantine log
+    mapped, unknown_values = apply_value_maps(raw, kind, {k: e.values for k, e in entry_of.items()})
+    failures += [Rejection(int(i), column, VALUE_CHECK, message) for i, column, message in unknown_values]
     for column, dtype in dtypes.items():
-        values = raw[column] if column in raw.columns else pd.Series("", index=raw.index)
+        values = mapped[column] if column in mapped.columns else pd.Series("", index=raw.index)
         parsed, bad, expected = _parse_column(values, dtype)
-        typed[column] = parsed
+        typed[column] = levels if (kind == "displacement" and column == "admin_level") else parsed
         for index in raw.index[bad]:
             message = f"expected {expected}, got '{values[index]}'"
             failures.append(Rejection(int(index), column, f"parse_{dtype}", message))
         if column in required:
             empty = values.fillna("").astype(str).str.strip() == ""
+            if column in exempt:
+                empty &= ~exempt[column]
+            text = "a value is required but the cell is empty"
+            if column in ADMIN_NAME_OF:  # a unit's name stands in for its p-code (resolved when conforming)
+                name = ADMIN_NAME_OF[column]
+                given = mapped[name] if name in mapped.columns else pd.Series("", index=raw.index)
+                empty &= given.fillna("").astype(str).str.strip() == ""
+                text = f"a p-code or a name is required but both are empty ({column}, {name})"
             for index in raw.index[empty]:
-                failures.append(Rejection(int(index), column, "required", "a value is required but the cell is empty"))
+                failures.append(Rejection(int(index), column, "required", text))
     order = {c: i for i, c in enumerate(dtypes)}
     failures.sort(key=lambda r: (r.index, r.check != "file_readable", order.get(r.column, -1)))
     rejections = _find_rejections(typed, kind, failures, sizes)
@@ -413,7 +470,8 @@ def validate_raw(
     validated = pd.concat([raw.loc[accepted_index, list(PROVENANCE_COLUMNS)], typed.loc[accepted_index]], axis=1)
     for column, dtype in dtypes.items():
         if dtype == "int":
-            validated[column] = validated[column].astype("int64")
+            nullable = column in NULLABLE_INT_COLUMNS.get(kind, ())
+            validated[column] = validated[column].astype("Int64" if nullable else "int64")
         elif dtype in ("float", "indicator"):
             validated[column] = validated[column].astype("float64")
     return validated.reset_index(drop=True), quarantine

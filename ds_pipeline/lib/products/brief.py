@@ -465,6 +465,10 @@ def _services(edition: Edition) -> dict[str, Any]:
         matrix.append({"criterion": SHORT_CRITERIA[criterion], "cells": line, "gaps": str(gap_count)})
     context["sectors"] = sectors
     context["sector_names"] = ", ".join(f"{s} {SECTOR_CODES.get(s, s)}" for s in sectors)
+    # sectors whose activities on a criterion came (at least partly) from 3W rows without one
+    inferred = coverage[coverage["criterion_inferred"].astype(object).eq(True)] if (
+        "criterion_inferred" in coverage.columns and not coverage.empty) else coverage.iloc[0:0]
+    context["inferred_sectors"] = ", ".join(sorted(set(inferred["sector_code"].astype(str)))) if len(inferred) else ""
     context["matrix"] = matrix
     context["districts_with_services"] = int(active["area_id"].nunique()) if not active.empty else 0
     context["organisations"] = int(len(edition.tables["referral_directory"].frame["org_acronym"].unique()))

@@ -354,11 +354,12 @@ def _service_mapping_files(mapping: pd.DataFrame, month: str) -> set[str]:
     (their data_as_of) ends after the as-of date."""
     if not month or mapping.empty or "source_file" not in mapping.columns:
         return set()
+    from ds_pipeline.lib.metrics.services import ACTIVE_STATUSES, presence_period
+
     first, last = pd.Timestamp(month_start(month)), pd.Timestamp(month_end(month))
-    start = pd.to_datetime(mapping["period_start"], errors="coerce")
-    end = pd.to_datetime(mapping["period_end"], errors="coerce")
-    start, end = start.fillna(end), end.fillna(start)
-    active = mapping["status"].astype(str).isin(["ongoing", "completed"]) & (start <= last) & (end >= first)
+    start, end = presence_period(mapping)  # a presence-only row: its file's data as-of
+    status = mapping["status"].fillna("").astype(str).str.strip()
+    active = status.isin(ACTIVE_STATUSES) & (start <= last) & (end >= first)
     return set(mapping.loc[active, "source_file"].astype(str))
 
 
@@ -532,7 +533,8 @@ def key_figures(part: AsOfSlice) -> list[KeyFigure]:
     """The headline numbers of a slice (values unrounded; previous filled in by the caller).
 
     IDP and returnee figures each come from the latest DTM round with data on that population type, named in the
-    figure's source; a population type without data in any round has no value ("n/a"), never 0.
+    figure's source; a population type without data in any round has no value ("n/a"), never 0, and neither do
+    the shelter figures when no source gives families by shelter.
     """
     severity = _level_rows(part.severity, "governorate")
     displacement = _level_rows(part.displacement_by_type, "governorate")
@@ -545,7 +547,9 @@ def key_figures(part: AsOfSlice) -> list[KeyFigure]:
         if not round_id:
             return None, label
         rows = displacement[displacement["population_type"].astype(str) == population_type]
-        return float(rows[columns].sum(axis=1).sum()), f"{label} {round_id}"
+        # shelter figures of individuals-only data are empty: "n/a" when no row gives them, never 0
+        total = rows[columns].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1).sum(min_count=1)
+        return (None if pd.isna(total) else float(total)), f"{label} {round_id}"
 
     ri = f"{_source_label(part.inventory, 'return_index', 'Return Index')} {part.severity_round}".strip()
     critical, critical_source = population("idp", ["individuals_in_critical_shelter"])
@@ -841,6 +845,11 @@ def _displacement_table(
             if f"{basis}_previous" in data.columns
         },
         rounded=list(counts) + ["individuals_change", "individuals_in_camp_change"],
+        # rows of individuals-only data (no families) are protected on individuals
+        fallbacks={
+            **{basis: published for published, (basis, _unit) in counts.items()},
+            "families_previous": "individuals_previous", "families_in_camp_previous": "individuals_in_camp_previous",
+        },
     )
     protected, suppressions = protect_table("displacement", data, spec, params)
     sizes = household_sizes(settings)
@@ -848,8 +857,9 @@ def _displacement_table(
         "displacement",
         "IDPs and returnees by area and shelter",
         "DTM Master List figures for the latest round on or before the as-of date; individuals are DTM "
-        f"estimates (families x {sizes.household_size}, x {sizes.camp_household_size} in camps). Disclosure control "
-        "is applied on families.",
+        f"estimates (families x {sizes.household_size}, x {sizes.camp_household_size} in camps) where families are "
+        "given; shelter figures are empty where a source gives individuals only. Disclosure control is applied on "
+        "families, on individuals where no families are given.",
         fields,
         protected,
         suppressions,
@@ -1344,6 +1354,10 @@ def _services_tables(
               "#targeted+ind"),
         Field("people_reached", "integer", f"People reached (rounded to {params.round_individuals_to})",
               "#reached+ind"),
+        Field("activities_reach_not_reported", "integer", "Active activities that report no people reached",
+              "#activity+num+unreported"),
+        Field("criterion_inferred", "boolean", "The criterion was inferred from the sector (the 3W gives none)",
+              "#indicator+inferred"),
         FLAG_FIELD,
     ]
     coverage = part.coverage.copy()
