@@ -75,7 +75,7 @@ class RunSummary:
             by_source = self.inventory.groupby("source_id", sort=True)[
                 ["rows_read", "rows_accepted", "rows_quarantined"]
             ].sum()
-            by_source["files"] = self.inventory.groupby("source_id").size()
+            by_source["files"] = self.inventory.groupby("source_id")["source_file"].nunique()
             width = max(len(s) for s in by_source.index)
             lines.append(f"  {'source':<{width}}  {'files':>5}  {'read':>8}  {'accepted':>8}  {'quarantined':>11}")
             for source_id, row in by_source.iterrows():

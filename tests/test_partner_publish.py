@@ -3,6 +3,7 @@ extract holding four rounds. Each loads by a registry entry alone and `ds-pipeli
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -19,8 +20,10 @@ from ds_pipeline.lib.conform import Gazetteer, conform
 from ds_pipeline.lib.demo.generator import DEMO_CONFIG_DIR
 from ds_pipeline.lib.iraq_cod_ab import DISTRICTS, GOVERNORATES, VALID_FROM
 from ds_pipeline.lib.products.disclosure import round_to
+from ds_pipeline.lib.products.edition import select_slice
 from ds_pipeline.lib.readers import read_kind
 from ds_pipeline.lib.registry import load_registry
+from ds_pipeline.lib.settings import load_settings
 from ds_pipeline.lib.validation import validate_raw
 
 WEEK = "2026-W47"  # as of Sunday 2026-11-22: round 131 (2026-10-31) is the latest
@@ -86,6 +89,19 @@ def test_publish_of_an_hdx_gazetteer_and_a_multi_round_dtm_api_file(tmp_path: Pa
     districts = stored[(stored["area_level"] == "district") & (stored["population_type"] == "idp")]
     assert districts.set_index(["area_id", "round_id"])["individuals"].sort_index().to_dict() == expected.to_dict()
     assert (districts["locations"] == 1).all()  # one reporting unit each, not one per row
+    # the inventory has a row per round the file holds, each dated by its round and reconciling on its own
+    inventory = pd.read_sql_table("source_inventory", sa.create_engine(database))
+    dtm = inventory[inventory["source_id"] == "dtm_api"].set_index("round_id")
+    assert sorted(dtm.index) == ["R128", "R129", "R130", "R131"]
+    assert {r: str(d.date()) for r, d in dtm["data_as_of"].items()} == {f"R{n}": day for n, day in ROUND_DATES.items()}
+    assert (dtm["rows_read"] == 18).all() and (dtm["rows_accepted"] == 18).all()
+    # so an edition as of a day between rounds 130 and 131 counts the rounds it may use, not the whole file or none
+    tables = {name: pd.read_sql_table(name, sa.create_engine(database))
+              for name in ("displacement_by_area", "source_inventory", "quarantine_log")}
+    part = select_slice(tables, dt.date(2026, 8, 16), load_settings(sources))
+    assert part.displacement_round == "R130"
+    used = part.inventory[part.inventory["source_id"] == "dtm_api"]
+    assert sorted(used["round_id"]) == ["R128", "R129", "R130"] and used["rows_read"].sum() == 54
     # the published displacement table: the latest round, rounded as published, with the change since R130
     with zipfile.ZipFile(out / WEEK / f"IRQ_RWG_pack_{WEEK}.zip") as pack:
         published = pd.read_csv(io.StringIO(pack.read("data/displacement.csv").decode("utf-8")), skiprows=[1])

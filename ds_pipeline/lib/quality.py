@@ -1,4 +1,7 @@
-"""Source inventory and quarantine log: rows read, accepted and quarantined per file, and data as-of dates."""
+"""Source inventory and quarantine log: rows read, accepted and quarantined per file (and round), data as-of dates.
+
+A file holding several rounds (a source with a round column) has one inventory row per round it holds, each
+with its own counts and as-of date, so an edition dated between two rounds counts the rounds it may use."""
 
 from __future__ import annotations
 
@@ -24,8 +27,15 @@ INVENTORY_COLUMNS = [
 ]
 
 
+def _file_round(frame: pd.DataFrame) -> list[pd.Series]:
+    """Group keys of rows by file and round ("" for a source not split by round)."""
+    rounds = (frame["round_id"].fillna("").astype(str) if "round_id" in frame.columns
+              else pd.Series("", index=frame.index, dtype=object))
+    return [frame["source_file"].astype(str).rename("source_file"), rounds.rename("round_id")]
+
+
 def _data_as_of(raw: pd.DataFrame, kind: str) -> pd.Series:
-    """Latest date the rows of each file speak for, by source_file."""
+    """Latest date the rows of each file and round speak for, by (source_file, round_id)."""
     if raw.empty:
         return pd.Series(dtype="datetime64[ns]")
     column = DATE_COLUMN_OF_KIND[kind]
@@ -38,7 +48,7 @@ def _data_as_of(raw: pd.DataFrame, kind: str) -> pd.Series:
         dates = presence_period(raw)[1]
     else:
         dates = pd.to_datetime(raw[column], format="%Y-%m-%d", errors="coerce")
-    return dates.groupby(raw["source_file"]).max()
+    return dates.groupby(_file_round(raw)).max()
 
 
 def source_inventory(
@@ -47,21 +57,23 @@ def source_inventory(
     quarantine: pd.DataFrame,
     registry: list[SourceEntry],
 ) -> pd.DataFrame:
-    """One row per source file. rows_accepted counts conformed rows, so rows_read = accepted + quarantined holds
-    only if no stage lost or duplicated a row (checked before publication)."""
+    """One row per source file and round it holds. rows_accepted counts conformed rows, so rows_read = accepted +
+    quarantined holds only if no stage lost or duplicated a row (checked before publication)."""
     entry_of = {e.source_id: e for e in registry}
-    quarantined = quarantine.groupby("source_file").size() if not quarantine.empty else pd.Series(dtype="int64")
+    quarantined = quarantine.groupby(_file_round(quarantine)).size() if not quarantine.empty else {}
     rows = []
     for kind, frame in raw.items():
         if frame.empty:
             continue
         as_of = _data_as_of(frame, kind)
-        accepted = conformed[kind].groupby("source_file").size() if not conformed[kind].empty else {}
-        files = frame.groupby(["source_id", "source_file"], sort=True).agg(
-            file_sha256=("file_sha256", "first"), round_id=("round_id", "first"), rows_read=("source_row", "size")
-        )
-        for (source_id, source_file), info in files.iterrows():
+        accepted = conformed[kind].groupby(_file_round(conformed[kind])).size() if not conformed[kind].empty else {}
+        source_file, round_id = _file_round(frame)
+        files = frame.assign(source_file=source_file, round_id=round_id).groupby(
+            ["source_id", "source_file", "round_id"], sort=True
+        ).agg(file_sha256=("file_sha256", "first"), rows_read=("source_row", "size"))
+        for (source_id, source_file, round_id), info in files.iterrows():
             entry = entry_of.get(source_id)
+            key = (source_file, round_id)
             rows.append(
                 {
                     "source_id": source_id,
@@ -70,16 +82,18 @@ def source_inventory(
                     "provider": entry.provider if entry else "",
                     "source_file": source_file,
                     "file_sha256": info["file_sha256"],
-                    "round_id": info["round_id"] or "",
-                    "data_as_of": as_of.get(source_file, pd.NaT),
+                    "round_id": round_id,
+                    "data_as_of": as_of.get(key, pd.NaT),
                     "rows_read": int(info["rows_read"]),
-                    "rows_accepted": int(accepted.get(source_file, 0)),
-                    "rows_quarantined": int(quarantined.get(source_file, 0)),
+                    "rows_accepted": int(accepted.get(key, 0)),  # no row of it accepted: a true count
+                    "rows_quarantined": int(quarantined.get(key, 0)),  # no row of it quarantined: a true count
                 }
             )
     inventory = pd.DataFrame(rows, columns=INVENTORY_COLUMNS)
     inventory["data_as_of"] = pd.to_datetime(inventory["data_as_of"])
-    return inventory.sort_values(["source_id", "source_file"], kind="stable").reset_index(drop=True)
+    number = inventory["round_id"].str.extract(r"(\d+)", expand=False).astype(float).fillna(-1)
+    inventory = inventory.assign(_round=number).sort_values(["source_id", "source_file", "_round"], kind="stable")
+    return inventory.drop(columns="_round").reset_index(drop=True)
 
 
 def quarantine_log(rejected: list[pd.DataFrame]) -> pd.DataFrame:

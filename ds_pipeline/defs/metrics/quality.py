@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from ds_pipeline.defs.kinds import KINDS
+from ds_pipeline.defs.kinds import KINDS, ROUND_KINDS
 from ds_pipeline.defs.resources import SourcesFolder
 from ds_pipeline.lib.quality import (
     DATE_COLUMN_OF_KIND,
@@ -17,7 +17,10 @@ from ds_pipeline.lib.quality import (
 _INS = {
     **{f"{kind}_raw": dg.AssetIn(f"{kind}_raw", metadata={"columns": [*FILE_COLUMNS, DATE_COLUMN_OF_KIND[kind]]})
        for kind in KINDS},
-    **{f"{kind}_conformed": dg.AssetIn(f"{kind}_conformed", metadata={"columns": ["source_file"]}) for kind in KINDS},
+    **{f"{kind}_conformed": dg.AssetIn(
+        f"{kind}_conformed",
+        metadata={"columns": ["source_file", "round_id"] if kind in ROUND_KINDS else ["source_file"]},
+    ) for kind in KINDS},
     **{f"{kind}_rejected_at_{stage}": dg.AssetIn(f"{kind}_rejected_at_{stage}")
        for kind in KINDS for stage in ("validation", "conforming")},
 }
@@ -49,7 +52,7 @@ def data_quality(context: dg.AssetExecutionContext, sources: SourcesFolder, **ta
         sources.registry(),
     )
     context.log.info(
-        f"{inventory['rows_read'].sum()} rows read from {len(inventory)} files: "
+        f"{inventory['rows_read'].sum()} rows read from {inventory['source_file'].nunique()} files: "
         f"{inventory['rows_accepted'].sum()} accepted, {inventory['rows_quarantined'].sum()} quarantined"
     )
     return inventory, log

@@ -31,7 +31,9 @@ def feedback_reports(
     reports: dict[str, str] = {}
     if quarantine.empty:
         return reports
-    counts = inventory.set_index("source_file")
+    counts = inventory.groupby("source_file").agg(  # a file of several rounds has a row per round
+        rows_read=("rows_read", "sum"), rows_accepted=("rows_accepted", "sum"), file_sha256=("file_sha256", "first")
+    )
     for source_file, rejected in quarantine.groupby("source_file", sort=True):
         source_id = str(rejected["source_id"].iloc[0])
         entry = entry_of.get(source_id)
