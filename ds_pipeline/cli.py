@@ -28,15 +28,27 @@ def report_month(text: str) -> str:
 
 
 def _generate_demo(args: argparse.Namespace) -> int:
-    from ds_pipeline.lib.demo import generate_demo_sources
+    from ds_pipeline.lib.demo import copy_demo_config, generate_demo_sources
+    from ds_pipeline.lib.registry import RegistryError
+    from ds_pipeline.lib.settings import SettingsError
 
     out = Path(args.out)
     manifest = out / "files" / "demo_manifest.json"
     if args.if_absent and manifest.is_file():
         print(f"demo sources already in {out}/files (delete that folder to regenerate)")
         return 0
-    print(f"generating demo sources in {out}/files (seed {args.seed}, scale {args.scale}, {args.rounds} rounds)")
-    result = generate_demo_sources(out, seed=args.seed, scale=args.scale, rounds=args.rounds)
+    try:
+        if not (out / "registry").exists() and not (out / "settings.yaml").exists():  # a new folder: make it whole
+            copy_demo_config(out)
+            print(f"wrote the demo registry/ and settings.yaml into {out}")
+        print(f"generating demo sources in {out}/files (seed {args.seed}, scale {args.scale}, {args.rounds} rounds)")
+        result = generate_demo_sources(out, seed=args.seed, scale=args.scale, rounds=args.rounds)
+    except (RegistryError, SettingsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write the demo sources into {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     for source_id, info in sorted(result["sources"].items()):
         print(f"  {source_id}: {len(info['files'])} files, {info['rows']:,} rows")
     print(f"  planted bad rows: {len(result['planted'])}")
@@ -67,18 +79,32 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ds_pipeline.lib.feedback import check_file
+    import json
 
-    worst = 0
+    from ds_pipeline.lib.check_report import Checker, CheckOptions, CheckResult, write_accepted
+
+    options = CheckOptions(
+        sources=Path(args.sources) if args.sources else None,
+        kind=args.kind,
+        source=args.source,
+        gazetteer=Path(args.gazetteer) if args.gazetteer else None,
+    )
+    checker = Checker(options)
+    results: list[CheckResult] = []
     for path in args.files:
+        result = checker.check(Path(path))
+        results.append(result)
+        if args.format == "text":
+            print(result.render())
+    if args.format == "json":
+        print(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=2, default=str))
+    worst = max(r.exit_code for r in results)
+    if args.accepted_out:
         try:
-            result = check_file(Path(args.sources), Path(path))
-        except (LookupError, ValueError) as exc:
-            print(f"{path}: {exc}")
-            worst = 2
-            continue
-        print(result.render())
-        worst = max(worst, 1 if not result.quarantine.empty else 0)
+            write_accepted(results, Path(args.accepted_out))
+        except OSError as exc:
+            print(f"error: could not write {args.accepted_out}: {exc}", file=sys.stderr)
+            return 2
     return worst
 
 
@@ -151,8 +177,17 @@ def main(argv: list[str] | None = None) -> int:
     publish.set_defaults(handler=_publish)
 
     check = commands.add_parser("check", help="check files before dropping them: every rejected row and why")
-    check.add_argument("files", nargs="+", help="files inside the sources folder")
-    check.add_argument("--sources", default="sources/demo", help="sources folder whose registry covers the files")
+    check.add_argument("files", nargs="+", help="files to check, anywhere on disk (nothing is loaded or moved)")
+    check.add_argument("--sources", help="sources folder whose registry entry fits the file name (and whose "
+                       "registered files the cross-file rules compare with)")
+    check.add_argument("--kind", help="kind of the file when no registry entry fits: columns from the layout "
+                       "presets, HXL hashtags or canonical names, whichever fits the header")
+    check.add_argument("--source", help="registry entry to check the files against (default: by file name)")
+    check.add_argument("--gazetteer", help="gazetteer file (HDX global p-codes layout or canonical columns) to "
+                       "check p-codes and names against (default: the registered one, else the bundled Iraq "
+                       "governorates and districts)")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--accepted-out", help="write the rows that would load, as they would load, to this CSV")
     check.set_defaults(handler=_check)
 
     template = commands.add_parser(

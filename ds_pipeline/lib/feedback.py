@@ -12,7 +12,7 @@ from ds_pipeline.lib.admin_names import load_crosswalk
 from ds_pipeline.lib.conform import Gazetteer, conform
 from ds_pipeline.lib.readers import read_kind, read_source_file
 from ds_pipeline.lib.registry import SourceEntry, SourceFile, load_registry
-from ds_pipeline.lib.settings import household_sizes, load_settings, poa_area_of_pcode
+from ds_pipeline.lib.settings import future_date_tolerance_days, household_sizes, load_settings, poa_area_of_pcode
 from ds_pipeline.lib.validation import validate_raw
 
 
@@ -71,17 +71,28 @@ def find_source(sources_dir: Path, registry: list[SourceEntry], path: Path) -> t
 
 
 def validate_and_conform(
-    sources_dir: Path, registry: list[SourceEntry], settings: dict[str, Any], kind: str, raw: pd.DataFrame
+    sources_dir: Path | None,
+    registry: list[SourceEntry],
+    settings: dict[str, Any],
+    kind: str,
+    raw: pd.DataFrame,
+    gazetteer_units: pd.DataFrame | None = None,
+    collect: dict[str, object] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate and conform raw rows of one kind as the pipeline does: (conformed rows, quarantine rows).
 
-    The quarantine holds the rows rejected at either stage, sorted by file and row.
+    The quarantine holds the rows rejected at either stage, sorted by file and row. `gazetteer_units`: validated
+    gazetteer rows to conform against instead of the sources folder's; `collect`: see `validation.validate_raw`.
     """
     entry_of = {e.source_id: e for e in registry}
     indicators = list(settings["survey"]["indicators"]) if kind == "household_survey" else []
-    validated, rejected_validation = validate_raw(raw, kind, entry_of, indicators, household_sizes(settings))
-    gazetteer_raw = read_kind(sources_dir, registry, "gazetteer")
-    gazetteer_units, _ = validate_raw(gazetteer_raw, "gazetteer", entry_of)
+    validated, rejected_validation = validate_raw(
+        raw, kind, entry_of, indicators, household_sizes(settings), future_date_tolerance_days(settings),
+        collect=collect,
+    )
+    if gazetteer_units is None:
+        gazetteer_raw = read_kind(Path(sources_dir or "."), registry, "gazetteer")
+        gazetteer_units, _ = validate_raw(gazetteer_raw, "gazetteer", entry_of)
     conformed, rejected_conforming = conform(
         validated,
         kind,
@@ -89,7 +100,7 @@ def validate_and_conform(
         poa_area_of_pcode(settings),
         [a["name"] for a in settings["poa_areas"]],
         entry_of,
-        load_crosswalk(sources_dir, settings),
+        load_crosswalk(Path(sources_dir), settings) if sources_dir is not None else {},
     )
     quarantine = pd.concat([rejected_validation, rejected_conforming], ignore_index=True)
     quarantine = quarantine.assign(_row=pd.to_numeric(quarantine["source_row"], errors="coerce"))
