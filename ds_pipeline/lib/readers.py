@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import re
+import zipfile
+import zlib
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import charset_normalizer
 import pandas as pd
+import yaml
 
 from ds_pipeline.lib.canonical import CANONICAL_COLUMNS, PROVENANCE_COLUMNS, ROUND_COLUMN
 from ds_pipeline.lib.registry import SourceEntry, SourceFile, round_number
+from ds_pipeline.lib.settings import FileLimits, file_limits
 
 # Raw rows carry this column: "" when the row was read cleanly, else why the file or row could not be read.
 READ_PROBLEM = "read_problem"
@@ -22,6 +29,30 @@ HEADER_SEARCH_ROWS = 50
 # A round number as partners write it in a round column: 131, 131.0, R131, Round 131.
 _ROUND_VALUE = re.compile(r"^(?:r(?:ound)?[\s_-]*)?(\d+)(?:\.0*)?$", re.IGNORECASE)
 _HXL_TAG = re.compile(r"^#[^\W\d_][\w]*(\s*\+\s*[^\W\d_][\w]*)*$")
+# The encodings a spreadsheet saved as CSV on a Windows computer in Iraq takes when it is not UTF-8: Arabic and
+# Western (Latin-1 text reads the same in Windows-1252). Tried first: a short file fits many code pages equally
+# well, and charset-normalizer alone may name an unlikely one (Vietnamese for French accents).
+LOCAL_ENCODINGS = ("cp1256", "cp1252")
+MAX_LOCAL_CHAOS = 0.1  # charset-normalizer's "mess" ratio above which a local encoding does not fit the bytes
+# Bytes given to charset-normalizer when a file's encoding is not registered and the file is not UTF-8.
+DETECTION_SAMPLE_BYTES = 1 << 20
+# A text file may hold a few stray NUL bytes (dropped); more than this share of its characters: not text.
+MAX_NUL_SHARE = 0.01
+# Workbook members smaller than this are not held to limits.max_compression_ratio (tiny XML packs very well).
+COMPRESSION_RATIO_FROM = 10_000_000
+# Declarations that let an XML document expand entities (billion laughs, external entities): never in an XLSX.
+_XML_DECLARATIONS = tuple(
+    word.encode(codec) for word in ("<!doctype", "<!entity") for codec in ("ascii", "utf-16-le", "utf-16-be")
+)
+
+
+class UnreadableFile(ValueError):
+    """A file cannot be read at all: empty, not a spreadsheet, encoding not recognised, over a size limit.
+    `reason` is one line for the person who sent the file."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def extra_columns(entry: SourceEntry) -> list[str]:
@@ -133,30 +164,200 @@ def _find_header(grid: list[list[str]], entry: SourceEntry) -> int:
     return 0
 
 
-def _read_grid(path: Path, entry: SourceEntry) -> tuple[list[str], list[str] | None, list[list[str]], str, int]:
-    """Header, HXL tag row (or None), data rows (text), sheet name, and the row number of the first data row."""
-    if entry.format == "xlsx":
-        from openpyxl import load_workbook
+def folder_limits(sources_dir: Path) -> FileLimits:
+    """The `limits` of the folder's settings.yaml, or the defaults (the file itself is checked when loaded)."""
+    path = Path(sources_dir) / "settings.yaml"
+    try:
+        settings = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        settings = None
+    return file_limits(settings if isinstance(settings, dict) else None)
 
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            if entry.sheet:
-                if entry.sheet not in workbook.sheetnames:
-                    raise ValueError(f"sheet {entry.sheet!r} not found (sheets: {', '.join(workbook.sheetnames)})")
-                sheet = workbook[entry.sheet]
-            else:
-                sheet = workbook[workbook.sheetnames[0]]
-            grid = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            sheet_name = sheet.title
-        finally:
-            workbook.close()
-    else:
-        text = path.read_text(encoding=entry.encoding)
+
+def detect_encoding(data: bytes) -> str:
+    """The text encoding of a file's bytes: a byte-order mark (UTF-8, UTF-16 either byte order, UTF-32), else
+    UTF-8 when every byte sequence is valid UTF-8, else charset-normalizer's best guess (Windows-1256 Arabic,
+    Latin-1, ...). UnreadableFile when nothing fits."""
+    if not data:
+        raise UnreadableFile("the file is empty")
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    sample = data[:DETECTION_SAMPLE_BYTES]
+    best = charset_normalizer.from_bytes(sample, cp_isolation=list(LOCAL_ENCODINGS)).best()
+    if best is None or best.chaos > MAX_LOCAL_CHAOS:
+        best = charset_normalizer.from_bytes(sample).best()
+    if best is None:
+        raise UnreadableFile("encoding not recognised: the file is not text in a known encoding")
+    return codecs.lookup(best.encoding).name
+
+
+def decode_text(data: bytes, encoding: str | None) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was read with (`encoding`, or detected when None). Line
+    endings are kept as they are (the csv module reads \\n, \\r\\n and \\r alike); a few stray NUL bytes
+    are dropped. UnreadableFile for an empty file, undecodable bytes or binary data."""
+    if not data:
+        raise UnreadableFile("the file is empty")
+    used = encoding or detect_encoding(data)
+    try:
+        text = data.decode(used)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise UnreadableFile(f"encoding not recognised: the file is not {used} text ({exc})") from None
+    if "\x00" in text:
+        if text.count("\x00") > MAX_NUL_SHARE * len(text):
+            raise UnreadableFile("not a spreadsheet: the file holds binary data (NUL bytes), not CSV text")
+        text = text.replace("\x00", "")
+    if not text.strip():
+        raise UnreadableFile("the file is empty")
+    return text, used
+
+
+def file_encoding(path: Path, entry: SourceEntry) -> str:
+    """The encoding a CSV file of this source is read with: the registered `encoding:` or the detected one
+    ("" for a workbook)."""
+    if entry.format == "xlsx":
+        return ""
+    return entry.encoding or detect_encoding(Path(path).read_bytes()[:DETECTION_SAMPLE_BYTES])
+
+
+def _member_declares_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether an XML member holds a DOCTYPE or ENTITY declaration (read in blocks, never whole)."""
+    tail = b""
+    with archive.open(info) as member:
+        for block in iter(lambda: member.read(1 << 20), b""):
+            window = (tail + block).lower()
+            if any(word in window for word in _XML_DECLARATIONS):
+                return True
+            tail = window[-32:]
+    return False
+
+
+def check_workbook(path: Path, limits: FileLimits) -> None:
+    """Refuse a workbook before opening it: not a zip, unpacking beyond limits.max_xlsx_uncompressed_bytes
+    (sizes from the zip directory; zipfile never unpacks a member past its listed size), a large member packed
+    more than limits.max_compression_ratio to one (a decompression bomb), or XML declaring entities."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise UnreadableFile("not a spreadsheet: the file is not an XLSX workbook") from None
+    with archive:
+        members = archive.infolist()
+        unpacked = sum(info.file_size for info in members)
+        if unpacked > limits.max_xlsx_uncompressed_bytes:
+            raise UnreadableFile(
+                f"over a size limit: the workbook unpacks to {unpacked:,} bytes, more than "
+                f"limits.max_xlsx_uncompressed_bytes ({limits.max_xlsx_uncompressed_bytes:,})"
+            )
+        for info in members:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > COMPRESSION_RATIO_FROM and ratio > limits.max_compression_ratio:
+                raise UnreadableFile(
+                    f"over a size limit: {info.filename} is packed {ratio:,.0f} to 1, more than "
+                    f"limits.max_compression_ratio ({limits.max_compression_ratio:g})"
+                )
+        for info in members:
+            if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            try:
+                declares = _member_declares_entities(archive, info)
+            except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError) as exc:
+                raise UnreadableFile(f"not a spreadsheet: {info.filename} cannot be unpacked ({exc})") from None
+            if declares:
+                raise UnreadableFile(f"not a spreadsheet: {info.filename} declares XML entities (DOCTYPE/ENTITY)")
+
+
+def _bounded_grid(rows: Iterable[list[str]], limits: FileLimits) -> list[list[str]]:
+    """The rows, refused as soon as they pass limits.max_rows or limits.max_cells."""
+    grid: list[list[str]] = []
+    cells = 0
+    for row in rows:
+        grid.append(row)
+        cells += len(row)
+        if len(grid) > limits.max_rows:
+            raise UnreadableFile(f"over a size limit: more than limits.max_rows ({limits.max_rows:,}) rows")
+        if cells > limits.max_cells:
+            raise UnreadableFile(f"over a size limit: more than limits.max_cells ({limits.max_cells:,}) cells")
+    return grid
+
+
+def _read_csv_grid(path: Path, entry: SourceEntry, limits: FileLimits) -> tuple[list[list[str]], str]:
+    text, encoding = decode_text(path.read_bytes(), entry.encoding)
+    previous = csv.field_size_limit(limits.max_field_bytes)
+    try:
         delimiter = entry.delimiter or sniff_delimiter(text)
-        grid = [[cell.strip() for cell in row]
-                for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        grid = _bounded_grid(([cell.strip() for cell in row] for row in reader), limits)
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise UnreadableFile(
+                f"over a size limit: a cell is longer than limits.max_field_bytes ({limits.max_field_bytes:,})"
+            ) from None
+        raise UnreadableFile(f"not a spreadsheet: the CSV cannot be parsed ({exc})") from None
+    finally:
+        csv.field_size_limit(previous)
+    return grid, encoding
+
+
+def _read_xlsx_grid(path: Path, entry: SourceEntry, limits: FileLimits) -> tuple[list[list[str]], str]:
+    from openpyxl import load_workbook
+
+    check_workbook(path, limits)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (KeyError, zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFile(f"not a spreadsheet: the workbook cannot be opened ({exc})") from None
+    try:
+        if entry.sheet:
+            if entry.sheet not in workbook.sheetnames:
+                raise ValueError(f"sheet {entry.sheet!r} not found (sheets: {', '.join(workbook.sheetnames)})")
+            sheet = workbook[entry.sheet]
+        else:
+            sheet = workbook[workbook.sheetnames[0]]
+        sheet.reset_dimensions()  # the stored dimensions may claim any width: rows are read as they are
+        grid = _bounded_grid(([_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)), limits)
+        return grid, sheet.title
+    finally:
+        workbook.close()
+
+
+def _read_grid(
+    path: Path, entry: SourceEntry, limits: FileLimits | None = None
+) -> tuple[list[str], list[str] | None, list[list[str]], str, int]:
+    """Header, HXL tag row (or None), data rows (text), sheet name, and the row number of the first data row."""
+    return _read_grid_and_encoding(path, entry, limits)[:5]
+
+
+def _read_grid_and_encoding(
+    path: Path, entry: SourceEntry, limits: FileLimits | None = None
+) -> tuple[list[str], list[str] | None, list[list[str]], str, int, str]:
+    """Header, HXL tag row (or None), data rows (text), sheet name, the row number of the first data row, and
+    the encoding the file was read with ("" for a workbook). Limits are checked before the file is read whole."""
+    limits = limits or FileLimits()
+    size = path.stat().st_size
+    if size == 0:
+        raise UnreadableFile("the file is empty")
+    if size > limits.max_file_bytes:
+        raise UnreadableFile(
+            f"over a size limit: the file has {size:,} bytes, more than limits.max_file_bytes "
+            f"({limits.max_file_bytes:,})"
+        )
+    encoding = ""
+    if entry.format == "xlsx":
+        grid, sheet_name = _read_xlsx_grid(path, entry, limits)
+    else:
+        grid, encoding = _read_csv_grid(path, entry, limits)
         sheet_name = ""
     grid = _trim(grid)
+    if not grid:
+        raise UnreadableFile("the file is empty")
     header_index = _find_header(grid, entry)
     if len(grid) <= header_index:
         raise ValueError(f"the file has no header on row {header_index + 1}")
@@ -171,12 +372,15 @@ def _read_grid(path: Path, entry: SourceEntry) -> tuple[list[str], list[str] | N
     elif entry.format == "hxl_csv":
         raise ValueError(f"the HXL hashtag row is missing under the header (row {header_index + 1})")
     rows = grid[first_data:]  # blank rows are skipped later, but row numbers follow the file
-    return header, tags, rows, sheet_name, first_data + 1
+    return header, tags, rows, sheet_name, first_data + 1, encoding
 
 
-def read_source_file(sources_dir: Path, entry: SourceEntry, source_file: SourceFile) -> pd.DataFrame:
+def read_source_file(
+    sources_dir: Path, entry: SourceEntry, source_file: SourceFile, limits: FileLimits | None = None
+) -> pd.DataFrame:
     """Read one file into the raw table of its kind. Never raises for bad content: an unreadable file gives one
-    row whose read_problem says why, and a missing mapped column marks every row of the file."""
+    row whose read_problem says why, and a missing mapped column marks every row of the file. `limits`: default
+    the folder's settings `limits`. The table's attrs["encoding"] names the encoding a CSV was read with."""
     path = Path(sources_dir) / source_file.relative_path
     provenance = {
         "source_id": entry.source_id,
@@ -189,7 +393,13 @@ def read_source_file(sources_dir: Path, entry: SourceEntry, source_file: SourceF
     }
     columns = raw_columns(entry.kind, extra_columns(entry))
     try:
-        header, tags, rows, sheet_name, first_row_number = _read_grid(path, entry)
+        header, tags, rows, sheet_name, first_row_number, encoding = _read_grid_and_encoding(
+            path, entry, limits or folder_limits(sources_dir)
+        )
+    except UnreadableFile as exc:
+        record = {c: "" for c in columns} | provenance
+        record[READ_PROBLEM] = f"file could not be read: {exc.reason}"
+        return pd.DataFrame([record], columns=columns)
     except Exception as exc:  # unreadable workbook, bad encoding, missing sheet: the file is quarantined whole
         record = {c: "" for c in columns} | provenance
         record[READ_PROBLEM] = f"file could not be read: {exc}"
@@ -230,7 +440,9 @@ def read_source_file(sources_dir: Path, entry: SourceEntry, source_file: SourceF
         record[READ_PROBLEM] = problem
         records.append(record)
     frame = pd.DataFrame(records, columns=columns).fillna("")
-    return _rounds_from_column(frame, entry) if entry.round_column else frame
+    frame = _rounds_from_column(frame, entry) if entry.round_column else frame
+    frame.attrs["encoding"] = encoding
+    return frame
 
 
 def _rounds_from_column(frame: pd.DataFrame, entry: SourceEntry) -> pd.DataFrame:

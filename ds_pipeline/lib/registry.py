@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
+import logging
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
 from ds_pipeline.lib.canonical import CANONICAL_COLUMNS, DISPLACEMENT_ADMIN_LEVELS, ROUND_COLUMN
 from ds_pipeline.lib.layouts import LAYOUTS
+
+logger = logging.getLogger(__name__)
 
 FORMATS = ("csv", "xlsx", "hxl_csv")
 ROUND_PLACEHOLDER = "{round}"
@@ -22,6 +26,41 @@ DATE_COLUMN = "reporting_date"
 
 class RegistryError(ValueError):
     """A registry entry is malformed; the message names the file."""
+
+
+# Keys a registry entry may hold (sources/README.md, "Registry format").
+ENTRY_KEYS = (
+    "source", "kind", "title", "provider", "files", "format", "encoding", "delimiter", "sheet", "header_row",
+    "round_column", "date_column", "layout", "admin_level", "constants", "columns", "personal_data", "values",
+)
+
+
+def _suggestion(name: str, known: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(known)}"
+
+
+def check_entry_keys(data: Any, kind: str | None, where: str) -> None:
+    """Refuse an entry that is not a mapping, an unknown key (with the closest known one) and, for a known kind, a
+    `columns:` or `constants:` key that is not a canonical column of the kind (the survey's indicators, named in
+    settings `survey.indicators`, are columns of their own)."""
+    if not isinstance(data, dict):
+        found = type(data).__name__
+        raise RegistryError(f"{where}: expected a mapping of keys (source, kind, files, ...), got a {found}")
+    for key in data:
+        if str(key) not in ENTRY_KEYS:
+            raise RegistryError(f"{where}: unknown key {str(key)!r}{_suggestion(str(key), ENTRY_KEYS)}")
+    if kind not in CANONICAL_COLUMNS or kind == "household_survey":  # the survey also maps its indicator columns
+        return
+    canonical = list(CANONICAL_COLUMNS[kind])
+    for section in ("columns", "constants"):
+        mapping = data.get(section) or {}
+        if not isinstance(mapping, dict):
+            raise RegistryError(f"{where}: '{section}' must map canonical columns to values")
+        for column in mapping:
+            if str(column) not in canonical:
+                raise RegistryError(f"{where}: {section}: {str(column)!r} is not a canonical column of kind "
+                                    f"{kind!r}{_suggestion(str(column), canonical)}")
 
 
 @dataclass(frozen=True)
@@ -43,7 +82,7 @@ class SourceEntry:
     provider: str
     files: str
     format: str
-    encoding: str = "utf-8-sig"
+    encoding: str | None = None  # None: detected from the file's bytes (readers.detect_encoding)
     sheet: str | None = None
     header_row: int = 1
     constants: dict[str, str] = field(default_factory=dict)
@@ -91,11 +130,16 @@ class SourceEntry:
     def discover(self, sources_dir: Path) -> list[SourceFile]:
         """Files of this source in the folder, sorted by round number then path."""
         root = Path(sources_dir)
+        check_pattern(self.files, f"registry/{self.source_id}.yaml")
         glob = self.files.replace(ROUND_PLACEHOLDER, "*")
         regex = self._file_regex()
+        inside = root.resolve()
         found: list[tuple[int, str, SourceFile]] = []
         for path in root.glob(glob):
             if not path.is_file() or path.name.startswith(("~$", ".")):
+                continue
+            if not path.resolve().is_relative_to(inside):  # a symlink (file or folder) leading out of the folder
+                logger.warning("%s: %s leads outside the sources folder; not read", self.source_id, path)
                 continue
             rel = path.relative_to(root).as_posix()
             match = regex.match(rel)
@@ -107,16 +151,26 @@ class SourceEntry:
         return [f for _, _, f in sorted(found, key=lambda t: (t[0], t[1]))]
 
 
+def check_pattern(files: str, where: str) -> None:
+    """A `files:` pattern must name files inside the sources folder: relative, without `..`."""
+    if files.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", files) or PurePosixPath(files).is_absolute():
+        raise RegistryError(f"{where}: 'files' must be a path inside the sources folder, got the absolute {files!r}")
+    if ".." in re.split(r"[/\\]", files):
+        raise RegistryError(f"{where}: 'files' must stay inside the sources folder; '..' is not allowed ({files!r})")
+
+
 def _entry_from_yaml(path: Path) -> SourceEntry:
     try:
         data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise RegistryError(f"{path.name}: not valid YAML ({exc})") from exc
     where = f"registry/{path.name}"
+    check_entry_keys(data, data.get("kind") if isinstance(data, dict) else None, where)
     layout = _layout(data, where)
     for key in ("source", "kind", "files"):
         if not data.get(key):
             raise RegistryError(f"{where}: '{key}' is required")
+    check_pattern(str(data["files"]), where)
     if not data.get("format"):
         data["format"] = _format_of(str(data["files"]), where)
     if data["source"] != path.stem:
@@ -141,7 +195,7 @@ def _entry_from_yaml(path: Path) -> SourceEntry:
         provider=str(data.get("provider", "")),
         files=str(data["files"]),
         format=data["format"],
-        encoding=str(data.get("encoding", "utf-8-sig")),
+        encoding=str(data["encoding"]) if data.get("encoding") else None,
         sheet=data.get("sheet"),
         header_row=header_row,
         constants=constants,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -19,27 +21,81 @@ WRITE_LOCK_OPTION = "ds_write_lock"  # execution option: this connection's trans
 def _sqlite_executemany(table: Any, conn: sa.Connection, keys: list[str], data_iter: Iterable[tuple]) -> int:
     """pandas to_sql insert method for SQLite: one driver-level executemany per batch, without SQLAlchemy's
     per-row parameter processing (which costs several times the insert itself)."""
-    columns = ", ".join(f'"{k}"' for k in keys)
+    quote = conn.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(k) for k in keys)
     placeholders = ", ".join("?" for _ in keys)
     rows = list(data_iter)
-    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({placeholders})', rows)
+    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({placeholders})", rows)
     return len(rows)
+
+
+def _identifier(conn: sa.Connection, name: str) -> str:
+    """A table or column name quoted by the dialect (a quote inside is doubled), safe inside `sa.text`."""
+    return conn.dialect.identifier_preparer.quote(name).replace(":", "\\:")
 
 
 class WarehouseError(RuntimeError):
     """The warehouse cannot store or return a table as asked."""
 
 
+URL_EXAMPLES = "sqlite:////path/to/warehouse.db or postgresql+psycopg2://user:password@host/db"
+
+
+def masked_url(url: str) -> str:
+    """The URL as it may be shown: its password replaced by ***."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return re.sub(r"(://[^/@]*?:)[^/@]*@", r"\1***@", url)
+
+
+def connection_failure(url: str, exc: BaseException) -> WarehouseError:
+    """A one-line reason why the warehouse at `url` could not be reached (the driver's first line, no password)."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    reason = detail[0].strip() if detail else type(exc).__name__
+    password = _password_of(url)
+    if password:
+        reason = reason.replace(password, "***")
+    return WarehouseError(f"cannot connect to the warehouse {masked_url(url)}: {reason}")
+
+
+def _password_of(url: str) -> str:
+    try:
+        return sa.engine.make_url(url).password or ""
+    except (sa.exc.ArgumentError, ValueError):
+        return ""
+
+
 def make_engine(url: str) -> sa.Engine:
-    """An engine for the warehouse URL (sqlite:///path or postgresql+psycopg2://...)."""
+    """An engine for the warehouse URL (sqlite:///path or postgresql+psycopg2://...). A URL that cannot be one,
+    names no installed driver, or an SQLite file whose folder does not exist raises WarehouseError (one line, the
+    password masked); a database that does not answer is found on the first connection (`connection_failure`)."""
     if url.startswith("postgresql://"):
         raise WarehouseError(
             "write the driver in DS_DATABASE_URL explicitly, e.g. postgresql+psycopg2://user:pass@host/db "
             "(SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3, which is not installed)"
         )
-    if sa.engine.make_url(url).get_backend_name() != "sqlite":
-        return sa.create_engine(url, future=True)
-    engine = sa.create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+    try:
+        parsed = sa.engine.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        raise WarehouseError(f"{masked_url(url)!r} is not a warehouse URL; expected e.g. {URL_EXAMPLES}") from None
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        folder = Path(database).parent
+        if database and database != ":memory:" and not database.startswith("file:") and not folder.is_dir():
+            raise WarehouseError(
+                f"the warehouse folder {folder} does not exist ({masked_url(url)}): create it or give another "
+                "--database / DS_DATABASE_URL"
+            )
+    try:
+        if parsed.get_backend_name() != "sqlite":
+            return sa.create_engine(url, future=True)
+        engine = sa.create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+    except (sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise WarehouseError(
+            f"no installed database driver for {parsed.drivername!r} ({masked_url(url)}): {exc}; expected e.g. "
+            f"{URL_EXAMPLES}"
+        ) from None
     # pysqlite's own transaction control begins a transaction only before INSERT/UPDATE/DELETE, so existence checks
     # and CREATE TABLE ran outside it; SQLAlchemy emits BEGIN itself instead (SQLite dialect docs, "Transactions
     # with SQLite and the sqlite3 driver"), and a write transaction takes the write lock at once (BEGIN IMMEDIATE).
@@ -90,8 +146,9 @@ def _add_columns(conn: sa.Connection, table: str, new: pd.DataFrame) -> None:
     types = sa.Table(probe, sa.MetaData(), autoload_with=conn).c
     for column in new.columns:
         sql_type = types[column].type.compile(dialect=conn.dialect)
-        conn.execute(sa.text(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {sql_type}'))
-    conn.execute(sa.text(f'DROP TABLE "{probe}"'))
+        added = f"{_identifier(conn, column)} {sql_type}"
+        conn.execute(sa.text(f"ALTER TABLE {_identifier(conn, table)} ADD COLUMN {added}"))
+    conn.execute(sa.text(f"DROP TABLE {_identifier(conn, probe)}"))
 
 
 def write_table(
@@ -129,7 +186,7 @@ def write_table(
             data.to_sql(table, conn, if_exists="append", index=False, chunksize=CHUNK_ROWS, method=method)
         else:
             if existing is not None:
-                conn.execute(sa.text(f'DROP TABLE "{table}"'))
+                conn.execute(sa.text(f"DROP TABLE {_identifier(conn, table)}"))
             data.to_sql(table, conn, if_exists="fail", index=False, chunksize=CHUNK_ROWS, method=method)
     return len(frame)
 
