@@ -22,7 +22,14 @@ from ds_pipeline.lib.edition_calendar import (
 )
 from ds_pipeline.lib.registry import load_registry
 from ds_pipeline.lib.settings import load_settings
-from ds_pipeline.lib.sources_folder import Withdrawal, present_files, rounds_present, withdrawn_rounds
+from ds_pipeline.lib.sources_folder import (
+    LateRound,
+    Withdrawal,
+    late_rounds,
+    present_files,
+    rounds_present,
+    withdrawn_rounds,
+)
 from ds_pipeline.lib.warehouse import delete_partitions, make_engine, read_table, stored_partitions
 from ds_pipeline.lib.warehouse_lock import DEFAULT_LOCK_TIMEOUT_SECONDS, warehouse_lock
 
@@ -67,10 +74,12 @@ class RunSummary:
     feedback: list[Path] = field(default_factory=list)
     seconds: float = 0.0
     withdrawn: list[Withdrawal] = field(default_factory=list)  # stored rounds whose files are gone
+    late: list[LateRound] = field(default_factory=list)  # new rounds below the latest stored round of their source
 
     def render(self) -> str:
         lines = ["", f"Summary — edition {self.week}, rounds {', '.join(self.rounds) or 'none'}"]
         lines += [f"  {w.render()}" for w in self.withdrawn]
+        lines += [f"  {r.render()}" for r in self.late]
         if self.inventory is not None and not self.inventory.empty:
             by_source = self.inventory.groupby("source_id", sort=True)[
                 ["rows_read", "rows_accepted", "rows_quarantined"]
@@ -197,6 +206,9 @@ def run_pipeline(
             raw_tables = ["__".join(k.path) for k in round_assets if group(k) == "raw"]  # what was seen before
             stored = stored_partitions(engine, raw_tables, "round_id", "source_id")
             summary.withdrawn = withdrawn_rounds(registry, present, stored)
+            summary.late = late_rounds(registry, present, stored)
+            for late in summary.late:
+                progress(f"  {late.render()}")
             for withdrawal in summary.withdrawn:
                 progress(f"  {withdrawal.render()}")
                 if not withdrawal.whole_round:

@@ -233,6 +233,34 @@ def markdown_table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+CHECK_ROWS = 10_000
+
+
+def measure_check(workdir: Path, rows: int = CHECK_ROWS) -> dict[str, Any]:
+    """Wall time and peak memory of `ds-pipeline check --format json` on a partner 4W of `rows` rows (2% bad), run
+    as a user would: a fresh process, Python start-up included."""
+    from ds_pipeline.lib.iraq_cod_ab import DISTRICTS
+
+    path = workdir / "partner_4w_10k.csv"
+    sectors, statuses = ("WASH", "Protection", "Food Security", "Education", "Health"), ("Ongoing", "Completed")
+    lines = ["org_acronym,sector_code,admin1_pcode,admin2_pcode,activity,status,people_targeted,people_reached,"
+             "period_start,period_end"]
+    for i in range(rows):
+        code = DISTRICTS[i % len(DISTRICTS)][0]
+        reached = "many" if i % 50 == 0 else str(50 + i % 400)  # every 50th row is not a number
+        lines.append(f"NGO-{i % 80},{sectors[i % 5]},{code[:5]},{code},Activity {i % 30},{statuses[i % 2]},"
+                     f"{100 + i % 500},{reached},2026-0{1 + i % 9}-01,2026-1{i % 2}-28")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "ds_pipeline.cli", "check", str(path), "--kind", "service_mapping",
+                           "--format", "json"], capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    report = json.loads(proc.stdout)[0]
+    return {"rows": rows, "exit_code": proc.returncode, "seconds": round(seconds, 2),
+            "peak_mb": round(max_rss_mb(resource.RUSAGE_CHILDREN), 1), "rows_accepted": report["rows_accepted"],
+            "rows_quarantined": report["rows_quarantined"]}
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,10", help="comma-separated demo scales (1 = Iraq at national scale)")
@@ -266,9 +294,14 @@ def main(argv: list[str] | None = None) -> int:
         log(f"== scale {scale_label(scale)}: {args.rounds} rounds, products for {args.week}")
         results.append(measure_scale(scale, args))
     print(markdown_table(results))
+    with tempfile.TemporaryDirectory(prefix="ds-bench-check-") as tmp:
+        check = measure_check(Path(tmp))
+    print(f"\n`ds-pipeline check` on a {check['rows']:,}-row 4W: {check['seconds']} s, {check['peak_mb']} MB peak "
+          f"(exit {check['exit_code']}: {check['rows_accepted']:,} accepted, {check['rows_quarantined']:,} "
+          "quarantined)")
     if args.json:
         write_json(Path(args.json), {"rounds": args.rounds, "week": args.week, "cpus": os.cpu_count(),
-                                     "results": results})
+                                     "results": results, "check": check})
     return 0 if all(r.get("status") == "ok" for r in results) else 1
 
 

@@ -106,6 +106,19 @@ SCHEMA = Record(
         "displacement": Record(
             {"household_size": Value("int", minimum=1), "camp_household_size": Value("int", minimum=1)}
         ),
+        # days a date may lie after the day its file was received before the row is quarantined (`date_not_in_future`)
+        "validation": Record({"future_date_tolerance_days": Value("int", minimum=0)}),
+        # hostile-input limits, checked before a file is read whole (defaults: settings.file_limits)
+        "limits": Record(
+            {
+                "max_file_bytes": Value("int", minimum=1),
+                "max_rows": Value("int", minimum=1),
+                "max_cells": Value("int", minimum=1),
+                "max_xlsx_uncompressed_bytes": Value("int", minimum=1),
+                "max_compression_ratio": Value("number", minimum=1),
+                "max_field_bytes": Value("int", minimum=1),
+            }
+        ),
         "disclosure": Record(
             {"min_households": Value("int", minimum=1), "round_individuals_to": Value("int", minimum=1)},
             required=True,
@@ -269,6 +282,41 @@ def household_sizes(settings: dict[str, Any] | None) -> HouseholdSizes:
         household_size=int(displacement.get("household_size", DTM_HOUSEHOLD_SIZE)),
         camp_household_size=int(displacement.get("camp_household_size", DTM_CAMP_HOUSEHOLD_SIZE)),
     )
+
+
+FUTURE_DATE_TOLERANCE_DAYS = 31
+
+
+def future_date_tolerance_days(settings: dict[str, Any] | None) -> int:
+    """Settings `validation.future_date_tolerance_days` (default 31): how many days after the day a file was
+    received a date in it may lie (a late file's own round or report date, clocks set apart) before it is in the
+    future."""
+    validation = (settings or {}).get("validation") or {}
+    return int(validation.get("future_date_tolerance_days", FUTURE_DATE_TOLERANCE_DAYS))
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """What a received file may hold, checked before it is read whole (settings `limits`)."""
+
+    max_file_bytes: int = 200_000_000
+    max_rows: int = 2_000_000
+    max_cells: int = 50_000_000
+    max_xlsx_uncompressed_bytes: int = 500_000_000  # sum of the workbook's zip members, unpacked
+    max_compression_ratio: float = 100.0  # unpacked / packed, for members over COMPRESSION_RATIO_FROM bytes
+    max_field_bytes: int = 1_000_000  # one CSV cell (csv.field_size_limit)
+
+
+def file_limits(settings: dict[str, Any] | None) -> FileLimits:
+    """The `limits` of the settings over the safe defaults of `FileLimits`."""
+    given = (settings or {}).get("limits") if isinstance(settings, dict) else None
+    if not isinstance(given, dict):
+        return FileLimits()
+    fields = FileLimits.__dataclass_fields__
+    return FileLimits(**{
+        k: v for k, v in given.items()
+        if k in fields and isinstance(v, int | float) and not isinstance(v, bool) and v >= 1
+    })
 
 
 def sector_criteria(settings: dict[str, Any] | None) -> dict[str, tuple[int, ...]]:

@@ -36,6 +36,46 @@ class Withdrawal:
         )
 
 
+LATE_ROUND_CHECK = "round_not_below_latest_stored"
+
+
+@dataclass(frozen=True)
+class LateRound:
+    """A round new to the warehouse whose number is below the latest round stored of its source: a back-filled
+    round, or a mistyped round number. Reported with the run, and loaded (a missed round may be delivered late)."""
+
+    source: str  # the source's title
+    round_id: str
+    latest: str  # the latest round the warehouse holds of the source
+    files: tuple[str, ...]
+
+    def render(self) -> str:
+        return (
+            f"warning ({LATE_ROUND_CHECK}): {self.source}: new round {self.round_id} ({', '.join(self.files)}) is "
+            f"below the latest stored round {self.latest}; loaded as a late round: check its number if it is not one"
+        )
+
+
+def late_rounds(
+    registry: list[SourceEntry], present: dict[str, list[SourceFile]], stored: dict[str, set[str]]
+) -> list[LateRound]:
+    """Rounds of files present now that the warehouse never held for their source, numbered below the latest round
+    it holds of that source (`stored`: source id -> stored rounds, as for `withdrawn_rounds`)."""
+    found: list[LateRound] = []
+    for entry in registry:
+        held = {r for r in stored.get(entry.source_id, set()) if r[1:].isdigit()}
+        if not entry.round_based or not held:
+            continue
+        latest = max(held, key=round_number)
+        files: dict[str, list[str]] = {}
+        for source_file in present.get(entry.source_id, []):
+            round_id = source_file.round_id
+            if round_id[1:].isdigit() and round_id not in held and round_number(round_id) < round_number(latest):
+                files.setdefault(round_id, []).append(source_file.relative_path)
+        found += [LateRound(entry.title, r, latest, tuple(sorted(files[r]))) for r in sorted(files, key=round_number)]
+    return found
+
+
 def _raise_unreadable(error: OSError) -> None:
     raise SourcesFolderError(f"{error.filename}: cannot be read ({error.strerror}); {UNTOUCHED}") from error
 

@@ -33,9 +33,10 @@ from ds_pipeline.lib.displacement_rows import (
     row_levels,
     shelter_without_families,
 )
+from ds_pipeline.lib.future_dates import FUTURE_DATE_CHECK, future_dates
 from ds_pipeline.lib.readers import READ_PROBLEM
 from ds_pipeline.lib.registry import SourceEntry
-from ds_pipeline.lib.settings import HouseholdSizes
+from ds_pipeline.lib.settings import FUTURE_DATE_TOLERANCE_DAYS, HouseholdSizes
 from ds_pipeline.lib.value_maps import VALUE_CHECK, apply_value_maps
 
 CRITERIA = list(IASC_CRITERIA)
@@ -118,6 +119,12 @@ class DisplacementRound(pa.DataFrameModel):
     @pa.dataframe_check
     def admin_unit_given_at_its_level(cls, df: pd.DataFrame) -> Series[bool]:
         return ~missing_unit(df)
+
+    @pa.dataframe_check
+    def sex_breakdown_not_above_total(cls, df: pd.DataFrame) -> Series[bool]:
+        given = df["individuals_male"].notna() | df["individuals_female"].notna()
+        breakdown = df["individuals_male"].fillna(0) + df["individuals_female"].fillna(0)
+        return ~given | (breakdown <= df["individuals"]).fillna(True).astype(bool)
 
     # Individuals = camp x families in camp + other x other families is checked by `dtm_estimate_rejections`
     # with the household sizes of the settings, so the model itself stays independent of the settings; rows are
@@ -227,6 +234,7 @@ RULE_TEXT = {
     "district_given_by_code_or_name": "neither a district p-code nor a district name is given",
     "shelter_breakdown_given_with_families": "families and the four shelter counts are given together or not at all",
     "admin_unit_given_at_its_level": "neither a p-code nor a name is given for the admin unit of the row's level",
+    "sex_breakdown_not_above_total": "male and female individuals add up to more than Individuals",
     "multiple_fields_uniqueness": "duplicate of an earlier row",
     "field_uniqueness": "duplicate of an earlier row",
 }
@@ -255,18 +263,68 @@ def column_dtypes(kind: str, indicator_columns: list[str] | tuple[str, ...] = ()
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789.,")
 
 
-def _parse_column(values: pd.Series, dtype: str) -> tuple[pd.Series, pd.Series, str]:
-    """Typed values, a mask of values that could not be parsed, and what was expected."""
+# What spreadsheets write for a missing number: read as blank (missing stays missing), never as a number.
+MISSING_NUMBER_TEXT = frozenset({"-", "#n/a", "n/a", "nan"})
+# "1,234", "12,345,678", "1,234.5": commas grouping thousands.
+_THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"
+# "0,85", "1,5", "1.234,56": a decimal comma (dots, if any, grouping thousands).
+_DECIMAL_COMMA = r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+$"
+
+
+def blank_cells(values: pd.Series, dtype: str) -> pd.Series:
+    """Cells holding no value: empty, or for numbers one of MISSING_NUMBER_TEXT ("-", "#N/A", "N/A", "nan")."""
+    text = values.fillna("").astype(str).str.strip()
+    if dtype in ("str", "date"):
+        return text == ""
+    return (text == "") | text.str.casefold().isin(MISSING_NUMBER_TEXT)
+
+
+def _uses_decimal_comma(text: pd.Series) -> bool:
+    """Whether a column's commas are decimal commas: some value has a comma followed by other than exactly three
+    digits ("0,85", "1,5") and none has commas that can only group thousands ("12,345,678", "1,234.5")."""
+    with_comma = text[text.str.contains(",", regex=False)]
+    thousands = with_comma.str.match(_THOUSANDS)
+    decimal = with_comma.str.match(_DECIMAL_COMMA)
+    return bool((decimal & ~thousands).any()) and not bool((thousands & ~decimal).any())
+
+
+def _read_numbers(text: pd.Series) -> pd.Series:
+    """Numbers of one column (one file's values): commas read as decimal commas or thousands separators as the
+    column's values decide (`_uses_decimal_comma`); a value that does not fit that reading is NaN, so "0,85" in
+    a column of thousands is never 85. Infinite values are NaN too."""
+    with_comma = text.str.contains(",", regex=False)
+    if _uses_decimal_comma(text):
+        fits = text.str.match(_DECIMAL_COMMA)
+        rewritten = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        fits = text.str.match(_THOUSANDS)
+        rewritten = text.str.replace(",", "", regex=False)
+    cleaned = text.where(~with_comma, rewritten.where(fits, "not a number"))
+    numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    return numbers.where(~np.isinf(numbers))
+
+
+def _parse_column(
+    values: pd.Series, dtype: str, groups: pd.Series | None = None
+) -> tuple[pd.Series, pd.Series, str]:
+    """Typed values, a mask of values that could not be parsed, and what was expected. `groups` (each row's
+    file): decimal commas versus thousands separators are decided within each group's values."""
     text = values.fillna("").astype(str).str.strip()
     if dtype != "str":
         text = text.str.translate(ARABIC_DIGITS)
-    empty = text == ""
+    empty = blank_cells(text, dtype)
     if dtype == "str":
         return text, pd.Series(False, index=values.index), ""
     if dtype == "date":
         parsed = pd.to_datetime(text.where(~empty, None), format="%Y-%m-%d", errors="coerce")
         return parsed, ~empty & parsed.isna(), "a date written YYYY-MM-DD"
-    numbers = pd.to_numeric(text.str.replace(",", "", regex=False).where(~empty, None), errors="coerce")
+    present = text.where(~empty, "")
+    if groups is None:
+        numbers = _read_numbers(present)
+    else:
+        parts = [_read_numbers(present.loc[rows]) for rows in present.groupby(groups, sort=False).groups.values()]
+        numbers = pd.concat(parts).reindex(values.index) if parts else pd.Series(np.nan, index=values.index)
+    numbers = numbers.where(~empty)
     bad = ~empty & numbers.isna()
     if dtype == "int":
         not_whole = numbers.notna() & (numbers != np.floor(numbers))
@@ -416,11 +474,14 @@ def validate_raw(
     entry_of: dict[str, SourceEntry],
     indicator_columns: list[str] | tuple[str, ...] = (),
     sizes: HouseholdSizes | None = None,
+    future_tolerance_days: int = FUTURE_DATE_TOLERANCE_DAYS,
+    collect: dict[str, object] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a raw table into (validated rows with typed columns, quarantine rows). Every raw row ends in one.
 
     `sizes`: household sizes of the DTM estimate rule (settings `displacement`, via `settings.household_sizes`);
-    default the documented 6 and 5 in camps."""
+    default the documented 6 and 5 in camps. `future_tolerance_days`: settings
+    `validation.future_date_tolerance_days` (`settings.future_date_tolerance_days`), for `date_not_in_future`."""
     raw = raw.reset_index(drop=True)
     dtypes = column_dtypes(kind, indicator_columns)
     typed = pd.DataFrame(index=raw.index)
@@ -444,13 +505,13 @@ def validate_raw(
     failures += [Rejection(int(i), column, VALUE_CHECK, message) for i, column, message in unknown_values]
     for column, dtype in dtypes.items():
         values = mapped[column] if column in mapped.columns else pd.Series("", index=raw.index)
-        parsed, bad, expected = _parse_column(values, dtype)
+        parsed, bad, expected = _parse_column(values, dtype, raw["source_file"])
         typed[column] = levels if (kind == "displacement" and column == "admin_level") else parsed
         for index in raw.index[bad]:
             message = f"expected {expected}, got '{values[index]}'"
             failures.append(Rejection(int(index), column, f"parse_{dtype}", message))
         if column in required:
-            empty = values.fillna("").astype(str).str.strip() == ""
+            empty = blank_cells(values, dtype)
             if column in exempt:
                 empty &= ~exempt[column]
             text = "a value is required but the cell is empty"
@@ -461,8 +522,12 @@ def validate_raw(
                 text = f"a p-code or a name is required but both are empty ({column}, {name})"
             for index in raw.index[empty]:
                 failures.append(Rejection(int(index), column, "required", text))
+    future = future_dates(raw, typed, kind, future_tolerance_days)
+    failures += [Rejection(index, column, FUTURE_DATE_CHECK, message) for index, column, message in future]
     order = {c: i for i, c in enumerate(dtypes)}
     failures.sort(key=lambda r: (r.index, r.check != "file_readable", order.get(r.column, -1)))
+    if collect is not None:  # every failure of every row, for reports that list all the rules a row breaks
+        collect.update(typed=typed, failures=list(failures))
     rejections = _find_rejections(typed, kind, failures, sizes)
     quarantine = quarantine_rows(raw, rejections, kind, "validated", entry_of)
 

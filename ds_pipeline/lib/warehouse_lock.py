@@ -12,7 +12,7 @@ from typing import IO
 
 import sqlalchemy as sa
 
-from ds_pipeline.lib.warehouse import WarehouseError, advisory_key, make_engine
+from ds_pipeline.lib.warehouse import WarehouseError, advisory_key, connection_failure, make_engine
 
 DEFAULT_LOCK_TIMEOUT_SECONDS = 1800.0  # a national-scale publish takes a minute or two; a stuck one is reported
 POLL_SECONDS = 0.25
@@ -54,8 +54,10 @@ def _wait_for(
 
 @contextmanager
 def _sqlite_lock(path: Path, timeout: float, progress: Callable[[str], None]) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle: IO[str] = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - closed below, after the lock is released
+    try:
+        handle: IO[str] = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - closed below, after the lock is released
+    except OSError as exc:  # a read-only folder, a directory where the lock file goes
+        raise WarehouseError(f"cannot write the warehouse lock file {path}: {exc.strerror or exc}") from None
     try:
 
         def try_once() -> bool:
@@ -91,7 +93,11 @@ def _postgresql_lock(url: str, timeout: float, progress: Callable[[str], None]) 
     key = advisory_key(PUBLISH_LOCK_NAME)
     engine = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
     try:
-        with engine.connect() as conn:  # a dedicated session: the lock lives as long as this connection holds it
+        try:
+            connection = engine.connect()  # a dedicated session: the lock lives as long as this connection holds it
+        except sa.exc.DBAPIError as exc:  # refused, unknown host, wrong password: one line, never the password
+            raise connection_failure(url, exc) from None
+        with connection as conn:
 
             def try_once() -> bool:
                 return bool(conn.scalar(sa.select(sa.func.pg_try_advisory_lock(key))))
@@ -126,6 +132,7 @@ def warehouse_lock(
     holder's process id while locked). PostgreSQL: a session-level advisory lock on a dedicated connection. A second
     publish reports through `progress` that it is waiting, then waits up to `timeout` seconds and raises
     WarehouseLockTimeout. Other databases are refused: they have no lock here."""
+    make_engine(url).dispose()  # a malformed URL, a missing driver or warehouse folder: one line, before any lock
     backend = sa.engine.make_url(url).get_backend_name()
     if backend == "sqlite":
         path = lock_file_of(url)

@@ -8,7 +8,7 @@ from dagster_pandera import pandera_schema_to_dagster_type
 
 from ds_pipeline.defs.kinds import KINDS, indicator_columns, partitions_of
 from ds_pipeline.defs.resources import SourcesFolder
-from ds_pipeline.lib.settings import household_sizes
+from ds_pipeline.lib.settings import future_date_tolerance_days, household_sizes
 from ds_pipeline.lib.validation import MODELS, validate_raw
 
 
@@ -39,7 +39,12 @@ def validated_asset(kind: str) -> dg.AssetsDefinition:
     def _validate(context: dg.AssetExecutionContext, sources: SourcesFolder, raw: pd.DataFrame):
         settings = sources.settings()
         accepted, rejected = validate_raw(
-            raw, kind, sources.entry_of(), indicator_columns(kind, settings), household_sizes(settings)
+            raw,
+            kind,
+            sources.entry_of(),
+            indicator_columns(kind, settings),
+            household_sizes(settings),
+            future_date_tolerance_days(settings),
         )
         context.log.info(f"{kind}: {len(raw)} rows read, {len(accepted)} valid, {len(rejected)} quarantined")
         return accepted, rejected

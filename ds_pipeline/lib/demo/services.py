@@ -311,7 +311,7 @@ def _plant(rng: random.Random, demo_file: DemoFile, never_districts: set[str]) -
                 "missing p-code", "unmatched district name", "p-code not in gazetteer", "legacy p-code")
     count = max(len(problems), int(round(0.01 * len(demo_file.rows))))
     candidates = [r for r in demo_file.rows if r["_district_pcode"] not in never_districts]
-    for k, row in enumerate(rng.sample(candidates, count)):
+    for k, row in enumerate(rng.sample(candidates, min(count, len(candidates)))):  # a tiny scale has fewer rows
         problem = problems[k % len(problems)]
         if problem == "unknown sector code":
             # labels no value map knows (common ones such as WASH or Protection are mapped to their codes)

@@ -169,7 +169,7 @@ def _plant(rng: random.Random, demo_file: DemoFile, geography: Geography) -> Non
                 "indicator value not 0/1", "missing p-code", "p-code not in gazetteer", "legacy p-code")
     count = max(len(problems), int(round(0.01 * len(demo_file.rows))))
     candidates = [r for r in demo_file.rows if r["_district"] not in POA_SURVEY_DISTRICTS]
-    for k, row in enumerate(rng.sample(candidates, count)):
+    for k, row in enumerate(rng.sample(candidates, min(count, len(candidates)))):  # a tiny scale has fewer rows
         problem = problems[k % len(problems)]
         if problem == "weight not positive":
             row["weight"] = rng.choice(("0", "-1.2500", "0.0000"))
