@@ -22,8 +22,8 @@ from ds_pipeline.lib.conform import Gazetteer, conform
 from ds_pipeline.lib.metrics.displacement import displacement_by_area
 from ds_pipeline.lib.metrics.prioritisation import _district_individuals
 from ds_pipeline.lib.products import build_edition
-from ds_pipeline.lib.products.edition import format_figure_value
 from ds_pipeline.lib.products.expectations import validate_edition
+from ds_pipeline.lib.products.key_figures import format_figure_value
 from ds_pipeline.lib.readers import read_kind
 from ds_pipeline.lib.registry import RegistryError, load_registry
 from ds_pipeline.lib.validation import validate_raw

@@ -19,8 +19,8 @@ from ds_pipeline.cli import main as cli_main
 from ds_pipeline.lib.conform import Gazetteer, conform
 from ds_pipeline.lib.demo.generator import DEMO_CONFIG_DIR
 from ds_pipeline.lib.iraq_cod_ab import DISTRICTS, GOVERNORATES, VALID_FROM
+from ds_pipeline.lib.products.as_of import select_slice
 from ds_pipeline.lib.products.disclosure import round_to
-from ds_pipeline.lib.products.edition import select_slice
 from ds_pipeline.lib.readers import read_kind
 from ds_pipeline.lib.registry import load_registry
 from ds_pipeline.lib.settings import load_settings

@@ -24,18 +24,12 @@ from ds_pipeline.lib.products import (
     render_brief_pdf,
     week_as_of,
 )
+from ds_pipeline.lib.products.as_of import select_slice
 from ds_pipeline.lib.products.brief import SECTION_TITLES, brief_context
 from ds_pipeline.lib.products.disclosure import DisclosureParameters, row_key
-from ds_pipeline.lib.products.edition import (
-    AsOfSlice,
-    KeyFigure,
-    _criteria_table,
-    _iris_table,
-    _key_figure_table,
-    format_change,
-    format_figure_value,
-    select_slice,
-)
+from ds_pipeline.lib.products.edition import AsOfSlice, KeyFigure
+from ds_pipeline.lib.products.key_figures import format_change, format_figure_value, key_figure_table
+from ds_pipeline.lib.products.tables import criteria_table, iris_table
 from ds_pipeline.lib.products.what_changed import _severity_driver
 
 WEEK = "2026-W47"  # as of Sunday 2026-11-22; the previous edition 2026-W46 is as of 2026-11-15
@@ -786,7 +780,7 @@ def test_key_figures_leave_out_the_previous_value_with_a_suppressed_change():
         KeyFigure("large", "A large change", "individuals", 12000.0, 11000.0, "DTM"),
         KeyFigure("share", "A share", "percent", 45.0, 44.0, "POA"),
     ]
-    table = _key_figure_table(figures, params)
+    table = key_figure_table(figures, params)
     rows = {row["figure"]: row for row in table.frame.to_dict("records")}
     for figure in ("from_small", "small_change"):
         assert pd.isna(rows[figure]["change"]) and pd.isna(rows[figure]["previous_value"]), figure
@@ -835,8 +829,8 @@ def test_a_poa_area_of_several_districts_does_not_give_back_a_suppressed_distric
     rows = _criteria_rows({("returnee", "Sinjar"): 46, ("returnee", "IQG15Q06"): 40, ("returnee", "IQG15Q05"): 6,
                            **other_group})
     part = AsOfSlice(as_of=dt.date(2026, 11, 22), criteria=rows, iris=rows)
-    for table, shares in ((_criteria_table(part, params, settings), ["value_pct", "gap_pp"]),
-                          (_iris_table(part, params, settings), ["share_overcome_vulnerabilities_pct"])):
+    for table, shares in ((criteria_table(part, params, settings), ["value_pct", "gap_pp"]),
+                          (iris_table(part, params, settings), ["share_overcome_vulnerabilities_pct"])):
         frame = table.frame[table.frame["population_group"] == "returnee"]
         poa, sinjar, mosul = (_row(frame, area_id=a) for a in ("Sinjar", "IQG15Q06", "IQG15Q05"))
         assert poa["households"] == 46 and pd.isna(mosul["households"])

@@ -21,12 +21,8 @@ from markupsafe import Markup
 from ds_pipeline.lib.canonical import IASC_CRITERIA, SECTOR_CODES
 from ds_pipeline.lib.products import charts
 from ds_pipeline.lib.products.disclosure import SUPPRESSED_FLAG_COLUMN, round_half_away
-from ds_pipeline.lib.products.edition import (
-    GROUP_LABELS,
-    Edition,
-    format_change,
-    format_figure_value,
-)
+from ds_pipeline.lib.products.edition import GROUP_LABELS, Edition
+from ds_pipeline.lib.products.key_figures import format_change, format_figure_value
 from ds_pipeline.lib.settings import household_sizes
 
 # Brief templates and styles live in the project's reports/ folder (reports/templates/).

@@ -26,8 +26,8 @@ from ds_pipeline.lib.products.edition import (
     AsOfSlice,
     KeyFigure,
     PublicationTable,
-    format_people,
 )
+from ds_pipeline.lib.products.key_figures import format_people
 
 SCALE_DRIVER_MIN_POINTS = 0.5  # a Return Index scale moving less than this is not named as the driver
 INDICATOR_DRIVER_MIN_PP = 1.0  # an indicator mean moving less than this (percentage points) is not named either
