@@ -97,8 +97,8 @@ def _actor_presence(coverage: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
     covered = set(coverage.loc[numeric(coverage, "active_orgs") > 0, "admin1_pcode"].astype(str))
     counts = orgs.reindex(table.index).astype("float64")
     in_covered_governorate = table["admin1_pcode"].astype(str).isin(covered)
-    # zero is true in a governorate the 4W covers: nobody reported an activity in the district
-    return counts.fillna(0.0).where(in_covered_governorate, np.nan)
+    # a district without rows in a governorate the 4W covers: nobody reported an activity there, a true 0
+    return counts.fillna(0.0).where(in_covered_governorate, np.nan)  # outside a covered governorate: not assessed
 
 
 def _scale_need(values: pd.Series) -> pd.Series:

@@ -19,6 +19,7 @@ import html
 import json
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -291,10 +292,7 @@ class EditionValidation:
 
     def counts(self) -> dict[str, int]:
         """Expectations per table."""
-        result: dict[str, int] = {}
-        for outcome in self.outcomes:
-            result[outcome.table] = result.get(outcome.table, 0) + 1
-        return result
+        return dict(Counter(outcome.table for outcome in self.outcomes))
 
     def summary(self) -> dict[str, Any]:
         """Deterministic summary (no times, no ids): what the pack carries under quality/."""
