@@ -14,8 +14,8 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from ds_pipeline.lib.demo.displacement import legacy_pcode
 from ds_pipeline.lib.demo.geography import AdminUnit, Geography
+from ds_pipeline.lib.demo.planted_dtm import legacy_pcode
 from ds_pipeline.lib.demo.tables import (
     STAGE_CONFORMED,
     STAGE_VALIDATED,
