@@ -8,12 +8,10 @@ import pandas as pd
 import pytest
 
 from ds_pipeline.lib.metrics.severity import (
-    AREA_SEVERITY_CHANGE_COLUMNS,
     AREA_SEVERITY_COLUMNS,
     MEAN_INDICATOR_COLUMNS,
     area_severity,
     categorise_severity,
-    with_change_since_previous_round,
 )
 
 MEDIUM_FROM, HIGH_FROM = 30.0, 55.0
@@ -181,9 +179,7 @@ def test_indicator_means_are_returnee_weighted_over_locations_where_known():
     assert ninewa["mean_indicator_10"] == pytest.approx(0.75)
     # Balad: F has the condition unmet but no returnees -> 0/0 -> NaN
     assert math.isnan(_row(table, "district", "IQG16Q02")["mean_indicator_07"])
-    # the change table carries the means along
-    changes = with_change_since_previous_round(table)
-    assert _row(changes, "district", "IQG15Q06")["mean_indicator_07"] == pytest.approx(0.3)
+    assert _row(table, "district", "IQG15Q06")["mean_indicator_07"] == pytest.approx(0.3)
 
 
 def test_columns_dtypes_and_order():
@@ -217,34 +213,13 @@ def _two_rounds() -> pd.DataFrame:
     )
 
 
-def test_change_since_previous_round():
-    severity = area_severity(_two_rounds(), MEDIUM_FROM, HIGH_FROM, hotspot_min_returnees=20000)
-    changes = with_change_since_previous_round(severity)
-    assert list(changes.columns) == list(AREA_SEVERITY_CHANGE_COLUMNS)
-    sinjar = _row(changes, "district", "IQG15Q06", round_id="R100")
-    assert sinjar["previous_round_id"] == "R99"
-    assert sinjar["returnees_in_high_severity_change"] == pytest.approx(-2000.0)  # 0 - 2000
-    assert sinjar["returnees_in_high_severity_share_change"] == pytest.approx(-0.5)  # 0 - 0.5
-    assert sinjar["mean_overall_score_change"] == pytest.approx(-18.0)  # 22 - 40
-    first = _row(changes, "district", "IQG15Q06", round_id="R99")
-    assert first["previous_round_id"] == ""
-    assert math.isnan(first["returnees_in_high_severity_change"])
-    assert math.isnan(first["mean_overall_score_change"])
-    mosul = _row(changes, "district", "IQG15Q05", round_id="R100")
-    assert mosul["previous_round_id"] == ""
-    assert math.isnan(mosul["returnees_in_high_severity_share_change"])
-
-
 def test_rounds_are_ordered_by_number():
     severity = area_severity(_two_rounds(), MEDIUM_FROM, HIGH_FROM, hotspot_min_returnees=20000)
     # "R100" < "R99" as text, but round 99 comes first
     assert list(dict.fromkeys(severity["round_id"])) == ["R99", "R100"]
-    assert list(dict.fromkeys(with_change_since_previous_round(severity)["round_id"])) == ["R99", "R100"]
 
 
 def test_empty_inputs():
     empty = area_severity(pd.DataFrame(), MEDIUM_FROM, HIGH_FROM, hotspot_min_returnees=1)
     assert empty.empty and list(empty.columns) == list(AREA_SEVERITY_COLUMNS)
-    changes = with_change_since_previous_round(empty)
-    assert changes.empty and list(changes.columns) == list(AREA_SEVERITY_CHANGE_COLUMNS)
-    assert changes["hotspot"].dtype == bool
+    assert empty["hotspot"].dtype == bool

@@ -13,6 +13,7 @@ import yaml
 
 from ds_pipeline.lib.canonical import CANONICAL_COLUMNS, DISPLACEMENT_ADMIN_LEVELS, ROUND_COLUMN
 from ds_pipeline.lib.layouts import LAYOUTS
+from ds_pipeline.lib.rounds import round_number
 
 logger = logging.getLogger(__name__)
 
@@ -306,15 +307,6 @@ def load_registry(sources_dir: Path) -> list[SourceEntry]:
     if not entries:
         raise RegistryError(f"registry/ in {sources_dir} holds no source entries")
     return entries
-
-
-def entries_of_kind(registry: list[SourceEntry], kind: str) -> list[SourceEntry]:
-    return [e for e in registry if e.kind == kind]
-
-
-def round_number(round_id: str) -> int:
-    """Integer of a round key: "R131" -> 131."""
-    return int(round_id.lstrip("Rr"))
 
 
 def discover_rounds(sources_dir: Path, registry: list[SourceEntry]) -> list[str]:

@@ -7,13 +7,14 @@ of each planted row is only known once the file is complete, so it is resolved w
 
 from __future__ import annotations
 
-import calendar
 import csv
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+from ds_pipeline.lib import edition_calendar
 
 # Document properties of every demo workbook: a fixed creation time, so that rebuilt files are byte-identical.
 WORKBOOK_CREATED = datetime(2026, 11, 1, 8, 0, 0)
@@ -34,7 +35,8 @@ def scaled(count: float, scale: float, minimum: int) -> int:
 
 
 def month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
+    """Last day of a month given as year and month number."""
+    return edition_calendar.month_end(f"{year:04d}-{month:02d}")
 
 
 def add_months(year: int, month: int, months: int) -> tuple[int, int]:

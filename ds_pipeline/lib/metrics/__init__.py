@@ -3,7 +3,7 @@
 The metric functions live in the submodules (pure pandas, no Dagster):
 
 - ``displacement``: ``displacement_by_area``
-- ``severity``: ``categorise_severity``, ``area_severity``, ``with_change_since_previous_round``
+- ``severity``: ``categorise_severity``, ``area_severity``
 - ``criteria``: ``criteria_progress``, ``iris_composite``
 - ``poa``: ``poa_status``
 - ``services``: ``service_coverage``, ``referral_directory``, ``service_gaps``
@@ -15,17 +15,23 @@ columns and a fresh index; an empty input gives an empty table with the same col
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ds_pipeline.lib.canonical import IASC_CRITERIA, POPULATION_GROUPS
+from ds_pipeline.lib.rounds import natural_key, round_number
 
 # Area levels of the area tables, in the order rows are sorted.
 AREA_LEVELS: tuple[str, ...] = ("governorate", "district", "subdistrict", "poa_area")
 AREA_KEY_COLUMNS: tuple[str, ...] = ("area_level", "area_id", "area_name", "admin1_pcode")
+# The leading columns of a round's area table (displacement by area, area severity): round, date, area.
+ROUND_AREA_COLUMNS: dict[str, str] = {
+    "round_id": "str",
+    "reporting_date": "date",
+    **{column: "str" for column in AREA_KEY_COLUMNS},
+}
 
 # Columns of a conformed frame giving the id and the name of each area level.
 _LEVEL_SOURCE_COLUMNS: dict[str, tuple[str, str]] = {
@@ -33,6 +39,14 @@ _LEVEL_SOURCE_COLUMNS: dict[str, tuple[str, str]] = {
     "district": ("admin2_pcode", "admin2_name_en"),
     "subdistrict": ("admin3_pcode", "admin3_name_en"),
     "poa_area": ("poa_area", "poa_area"),
+}
+
+# Population groups as named in text ("returnees are 20 points below ..."; capitalise to start a sentence).
+GROUP_LABELS: dict[str, str] = {
+    "idp_in_camp": "IDPs in camps",
+    "idp_out_of_camp": "IDPs out of camps",
+    "returnee": "returnees",
+    "non_displaced": "non-displaced residents",
 }
 
 # Columns sorted in a domain order rather than alphabetically.
@@ -85,18 +99,6 @@ def area_lookup(expanded: pd.DataFrame) -> pd.DataFrame:
     areas = expanded[list(AREA_KEY_COLUMNS)].drop_duplicates()
     areas = areas.sort_values(list(AREA_KEY_COLUMNS), kind="mergesort")
     return areas.drop_duplicates(["area_level", "area_id"], keep="first").reset_index(drop=True)
-
-
-def natural_key(value: str) -> tuple:
-    """Sort key ordering the numbers inside a label numerically: R99 < R100, 2025 < 2026."""
-    parts = re.split(r"(\d+)", str(value))
-    return (tuple((0, int(p)) if i % 2 else (1, p) for i, p in enumerate(parts)), str(value))
-
-
-def round_number(round_id: str) -> int:
-    """The integer in a round id ("R131" -> 131); -1 when it has none."""
-    match = re.search(r"\d+", str(round_id))
-    return int(match.group()) if match else -1
 
 
 def round_order_key(round_id: str) -> tuple:

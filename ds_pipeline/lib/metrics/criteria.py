@@ -7,6 +7,7 @@ import pandas as pd
 
 from ds_pipeline.lib.canonical import IASC_CRITERIA
 from ds_pipeline.lib.metrics import (
+    AREA_KEY_COLUMNS,
     area_lookup,
     criterion_names,
     empty_table,
@@ -23,13 +24,14 @@ IRIS_CRITERIA: tuple[int, ...] = (1, 2, 3, 4, 5)  # EGRISS IRIS: safety, living 
 # A household score within this distance below the benchmark counts as at the benchmark (float rounding).
 AT_BENCHMARK_TOLERANCE = 1e-9
 
-CRITERIA_PROGRESS_COLUMNS: dict[str, str] = {
+# The leading columns of the survey tables: survey round, area and displaced group.
+SURVEY_AREA_COLUMNS: dict[str, str] = {
     "survey_round": "str",
-    "area_level": "str",
-    "area_id": "str",
-    "area_name": "str",
-    "admin1_pcode": "str",
+    **{column: "str" for column in AREA_KEY_COLUMNS},
     "population_group": "str",
+}
+CRITERIA_PROGRESS_COLUMNS: dict[str, str] = {
+    **SURVEY_AREA_COLUMNS,
     "criterion": "int",
     "criterion_name": "str",
     "assessed": "bool",
@@ -47,12 +49,7 @@ CRITERIA_PROGRESS_COLUMNS: dict[str, str] = {
 CRITERIA_PROGRESS_KEYS = ("survey_round", "area_level", "area_id", "population_group", "criterion")
 
 IRIS_COMPOSITE_COLUMNS: dict[str, str] = {
-    "survey_round": "str",
-    "area_level": "str",
-    "area_id": "str",
-    "area_name": "str",
-    "admin1_pcode": "str",
-    "population_group": "str",
+    **SURVEY_AREA_COLUMNS,
     "criteria_assessed": "int",
     "households": "int",
     "weighted_households": "float",

@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 
 from ds_pipeline.lib.displacement_rows import LEVEL_RANK
-from ds_pipeline.lib.metrics import area_lookup, empty_table, expand_to_area_levels, finalise, text_column
+from ds_pipeline.lib.metrics import (
+    ROUND_AREA_COLUMNS,
+    area_lookup,
+    empty_table,
+    expand_to_area_levels,
+    finalise,
+    text_column,
+)
 
 DISPLACEMENT_LEVELS: tuple[str, ...] = ("governorate", "district", "poa_area")
 
@@ -20,12 +27,7 @@ FAMILY_COLUMNS: tuple[str, ...] = (
 )
 
 DISPLACEMENT_BY_AREA_COLUMNS: dict[str, str] = {
-    "round_id": "str",
-    "reporting_date": "date",
-    "area_level": "str",
-    "area_id": "str",
-    "area_name": "str",
-    "admin1_pcode": "str",
+    **ROUND_AREA_COLUMNS,
     "population_type": "str",
     "locations": "int",  # distinct places reporting: DTM location ids, or admin units for admin-level data
     "families": "nullable_int",  # empty where a source gives individuals only

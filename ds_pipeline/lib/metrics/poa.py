@@ -51,11 +51,6 @@ POA_TIMELINESS_COLUMNS: dict[str, str] = {
 POA_TIMELINESS_KEYS = ("report_month", "area")
 
 
-def month_end(report_month: str) -> pd.Timestamp:
-    """Last day of a YYYY-MM month (midnight): the date a month's POA report is assessed as of."""
-    return pd.Timestamp(edition_calendar.month_end(report_month))
-
-
 def reporting_deadline(report_month: str, deadline_day: int) -> pd.Timestamp:
     """Day ``deadline_day`` of the month after ``report_month`` (the month's last day if it is shorter)."""
     following = edition_calendar.next_month_start(report_month)
@@ -108,7 +103,7 @@ def poa_status(poa: pd.DataFrame, deadline_day: int = 10) -> tuple[pd.DataFrame,
     by_criterion_parts = []
     overdue_parts = []
     for month in sorted(frame["report_month"].unique()):
-        as_of = month_end(month)
+        as_of = pd.Timestamp(edition_calendar.month_end(month))  # a month's report is assessed as of its last day
         actions = latest_actions(frame, month).copy()
         actions["effective_status"] = effective_status(actions, as_of)
         actions["report_month"] = month

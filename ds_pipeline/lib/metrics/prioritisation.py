@@ -8,6 +8,8 @@ assessed components with their weights renormalised to 100, and a district score
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -47,6 +49,16 @@ AREA_PRIORITY_COLUMNS: dict[str, str] = {
 }
 # Priority scores closer than this are ties (broken by area_id), so float rounding cannot reorder areas.
 _TIE_DECIMALS = 9
+
+
+def min_components(settings: dict[str, Any]) -> int:
+    """Components an area must be scored on to be ranked (settings: prioritisation.min_components)."""
+    return int((settings.get("prioritisation", {}) or {}).get("min_components", DEFAULT_MIN_COMPONENTS))
+
+
+def priority_weights(settings: dict[str, Any]) -> dict[str, float]:
+    """Weights of the priority components (settings: prioritisation.weights)."""
+    return (settings.get("prioritisation", {}) or {}).get("weights", {})
 
 
 def _districts(frame: pd.DataFrame) -> pd.DataFrame:

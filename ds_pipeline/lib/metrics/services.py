@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ds_pipeline.lib.metrics import (
+    GROUP_LABELS,
     criterion_names,
     empty_table,
     finalise,
@@ -20,11 +22,6 @@ from ds_pipeline.lib.metrics import (
 ACTIVE_STATUSES: tuple[str, ...] = ("ongoing", "completed", "")  # "": presence without a status, counted active
 # Criteria a high-severity or hotspot area of return is in need on (safety, living standard, livelihoods, HLP).
 SEVERITY_NEED_CRITERIA: tuple[int, ...] = (1, 2, 3, 4)
-GROUP_LABELS: dict[str, str] = {
-    "idp_in_camp": "IDPs in camp",
-    "idp_out_of_camp": "IDPs out of camp",
-    "returnee": "returnees",
-}
 
 SERVICE_COVERAGE_COLUMNS: dict[str, str] = {
     "month": "str",
@@ -69,6 +66,13 @@ SERVICE_GAPS_COLUMNS: dict[str, str] = {
     "sectors_active_elsewhere_in_governorate": "str",
 }
 SERVICE_GAPS_KEYS = ("area_id", "iasc_criterion")
+DEFAULT_GAP_THRESHOLD = -0.10  # an assessed gap at or below this is a need (settings: service_gaps.gap_threshold)
+
+
+def gap_threshold_of(settings: dict[str, Any]) -> float:
+    """The gap to non-displaced residents at or below which a criterion is a need (settings:
+    service_gaps.gap_threshold)."""
+    return float((settings.get("service_gaps", {}) or {}).get("gap_threshold", DEFAULT_GAP_THRESHOLD))
 
 
 def _month_ordinal(dates: pd.Series) -> pd.Series:
@@ -214,7 +218,10 @@ def _fmt_gap(gap: float) -> str:
 
 
 def service_gaps(
-    severity: pd.DataFrame, criteria: pd.DataFrame, coverage: pd.DataFrame, gap_threshold: float = -0.10
+    severity: pd.DataFrame,
+    criteria: pd.DataFrame,
+    coverage: pd.DataFrame,
+    gap_threshold: float = DEFAULT_GAP_THRESHOLD,
 ) -> pd.DataFrame:
     """Districts in need on a criterion where no organisation is active on it in the 4W month.
 

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 
 from ds_pipeline.lib.metrics import (
+    ROUND_AREA_COLUMNS,
     area_lookup,
     empty_table,
     expand_to_area_levels,
     finalise,
     safe_divide,
-    sort_rows,
 )
 
 SEVERITY_LEVELS: tuple[str, ...] = ("governorate", "district", "subdistrict", "poa_area")
@@ -21,12 +21,7 @@ INDICATOR_COLUMNS: tuple[str, ...] = tuple(f"indicator_{i:02d}" for i in range(1
 MEAN_INDICATOR_COLUMNS: tuple[str, ...] = tuple(f"mean_{indicator}" for indicator in INDICATOR_COLUMNS)
 
 AREA_SEVERITY_COLUMNS: dict[str, str] = {
-    "round_id": "str",
-    "reporting_date": "date",
-    "area_level": "str",
-    "area_id": "str",
-    "area_name": "str",
-    "admin1_pcode": "str",
+    **ROUND_AREA_COLUMNS,
     "locations_assessed": "int",
     "returnee_individuals": "int",
     "returnees_low": "int",
@@ -44,14 +39,6 @@ AREA_SEVERITY_COLUMNS: dict[str, str] = {
     **{mean: "float" for mean in MEAN_INDICATOR_COLUMNS},
 }
 AREA_SEVERITY_KEYS = ("round_id", "area_level", "area_id")
-
-CHANGE_COLUMNS: dict[str, str] = {
-    "previous_round_id": "str",
-    "returnees_in_high_severity_change": "float",
-    "returnees_in_high_severity_share_change": "float",
-    "mean_overall_score_change": "float",
-}
-AREA_SEVERITY_CHANGE_COLUMNS: dict[str, str] = {**AREA_SEVERITY_COLUMNS, **CHANGE_COLUMNS}
 
 
 def categorise_severity(scores: pd.Series, medium_from: float, high_from: float) -> pd.Series:
@@ -148,25 +135,3 @@ def area_severity(
     table["hotspot"] = high_on_a_scale | (medium_on_a_scale & (table["returnee_individuals"] >= hotspot_min_returnees))
     return finalise(table, AREA_SEVERITY_COLUMNS, AREA_SEVERITY_KEYS)
 
-
-def with_change_since_previous_round(severity: pd.DataFrame) -> pd.DataFrame:
-    """``area_severity`` rows plus the change since the area's previous round (rounds ordered by number).
-
-    previous_round_id is the latest earlier round in which the same area (level and id) has a row ("" for
-    the first); the changes are this round minus that round, NaN where there is no previous round.
-    """
-    if severity.empty:
-        return empty_table(AREA_SEVERITY_CHANGE_COLUMNS)
-    table = sort_rows(severity, ["area_level", "area_id", "round_id"])
-    previous = table.groupby(["area_level", "area_id"], sort=False)[
-        ["round_id", "returnees_high", "returnees_in_high_severity_share", "mean_overall_score"]
-    ].shift(1)
-    table["previous_round_id"] = previous["round_id"].fillna("")
-    table["returnees_in_high_severity_change"] = table["returnees_high"].astype("float64") - previous[
-        "returnees_high"
-    ].astype("float64")
-    table["returnees_in_high_severity_share_change"] = table["returnees_in_high_severity_share"] - previous[
-        "returnees_in_high_severity_share"
-    ].astype("float64")
-    table["mean_overall_score_change"] = table["mean_overall_score"] - previous["mean_overall_score"].astype("float64")
-    return finalise(table, AREA_SEVERITY_CHANGE_COLUMNS, AREA_SEVERITY_KEYS)

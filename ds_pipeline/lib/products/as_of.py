@@ -1,14 +1,9 @@
 """The as-of slice of an edition: which rounds, months and source files of the warehouse tables an edition may use.
 
 Only data dated on or before the as-of date is used (DESIGN.md §3, team contract "Edition"):
-- Return Index and DTM rounds whose reporting date is <= as-of (the latest such round is shown; the round before
-  it gives the change since the previous round); the key figures of each DTM population type come from the latest
-  such round with data on that population type (a partial round may carry IDPs but no returnees yet);
+- Return Index and DTM rounds, survey rounds and the 4W month as the as-of rules of `ds_pipeline.lib.as_of` choose
+  them (the latest available round is shown; the round before it gives the change since the previous round);
 - POA report months whose last day is <= as-of (the latest month is shown);
-- survey rounds dated <= as-of (a round is dated by the last interview of its households, `survey_round_end` of
-  the criteria table; tables without it fall back on the household-survey files' data_as_of in the source
-  inventory);
-- the 4W month of the as-of date (or the latest month before it present in the service coverage);
 - source files whose data_as_of is <= as-of (and the 4W files with activities in the 4W month, whose data_as_of
   is the end of their period), and the quarantined rows of those files.
 
@@ -21,30 +16,30 @@ from typing import Any
 
 import pandas as pd
 
-from ds_pipeline.lib.edition_calendar import month_end, month_of, month_start
-from ds_pipeline.lib.metrics.severity import MEAN_INDICATOR_COLUMNS
-from ds_pipeline.lib.products.edition import (
-    CRITERIA_KEYS,
-    DEFAULT_GAP_THRESHOLD,
-    AsOfSlice,
-    _dates,
-    natural_key,
-    round_number,
+from ds_pipeline.lib.as_of import (
+    coverage_month,
+    eligible_rounds,
+    eligible_survey_rounds,
+    rounds_by_population_type,
+    rows_of,
+    survey_round_dates,
 )
+from ds_pipeline.lib.edition_calendar import month_end, month_start
+from ds_pipeline.lib.metrics.data_slices import (
+    SLICE_METRICS,
+    DataSlice,
+    metrics_of_slice,
+    stored_slice_metrics,
+)
+from ds_pipeline.lib.metrics.prioritisation import min_components
+from ds_pipeline.lib.metrics.severity import MEAN_INDICATOR_COLUMNS
+from ds_pipeline.lib.products.edition import CRITERIA_KEYS, AsOfSlice
+from ds_pipeline.lib.products.formatting import dates as _dates
 
 
 def _table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
     frame = tables.get(name)
     return frame.copy() if frame is not None else pd.DataFrame()
-
-
-def _eligible_rounds(frame: pd.DataFrame, as_of: dt.date) -> list[str]:
-    """Rounds whose reporting date is <= as_of, oldest first."""
-    if frame.empty or "round_id" not in frame.columns:
-        return []
-    last_date = _dates(frame["reporting_date"]).groupby(frame["round_id"].astype(str)).max()
-    rounds = [r for r, d in last_date.items() if not pd.isna(d) and d.date() <= as_of]
-    return sorted(rounds, key=lambda r: (round_number(r), r))
 
 
 def _with_previous_round(
@@ -63,41 +58,6 @@ def _with_previous_round(
     merged["previous_round_id"] = merged["previous_round_id"].fillna("").astype(str)
     previous_round = rounds[-2] if len(rounds) > 1 else ""
     return merged.reset_index(drop=True), previous_round
-
-
-def _survey_round_dates(criteria: pd.DataFrame, inventory: pd.DataFrame) -> dict[str, dt.date | None]:
-    """Date of each survey round: the last interview of its households (`survey_round_end`).
-
-    Rounds without it (tables written before the column existed, or no interview date at all) are dated by the
-    source inventory: a household-survey file whose round_id names the round dates that round; other rounds take
-    the latest data_as_of of the household-survey files that carry no round_id. Without any household-survey file
-    in the inventory such rounds are undated (taken as available).
-    """
-    rounds = sorted(set(criteria["survey_round"].astype(str)), key=natural_key) if not criteria.empty else []
-    ends: dict[str, pd.Timestamp] = {}
-    if "survey_round_end" in criteria.columns and not criteria.empty:
-        ends = _dates(criteria["survey_round_end"]).groupby(criteria["survey_round"].astype(str)).max().to_dict()
-    dates: dict[str, dt.date | None] = {}
-    fallback = _inventory_round_dates(rounds, inventory)
-    for survey_round in rounds:
-        end = ends.get(survey_round, pd.NaT)
-        dates[survey_round] = fallback[survey_round] if pd.isna(end) else end.date()
-    return dates
-
-
-def _inventory_round_dates(rounds: list[str], inventory: pd.DataFrame) -> dict[str, dt.date | None]:
-    """Dates of survey rounds from the data_as_of of the household-survey files in the source inventory."""
-    if inventory.empty or "kind" not in inventory.columns or not (inventory["kind"] == "household_survey").any():
-        return {r: None for r in rounds}
-    survey_files = inventory[inventory["kind"] == "household_survey"]
-    as_of = _dates(survey_files["data_as_of"])
-    by_round = as_of.groupby(survey_files["round_id"].fillna("").astype(str)).max()
-    undated = by_round.get("", pd.NaT)
-    dates: dict[str, dt.date | None] = {}
-    for survey_round in rounds:
-        value = by_round.get(survey_round, undated)
-        dates[survey_round] = dt.date.max if pd.isna(value) else value.date()  # undatable rounds are never shown
-    return dates
 
 
 def _with_previous_benchmark_households(criteria: pd.DataFrame, survey_round: str, rounds: list[str]) -> pd.DataFrame:
@@ -138,23 +98,19 @@ def _service_mapping_files(mapping: pd.DataFrame, month: str) -> set[str]:
 
 def min_priority_components(settings: dict[str, Any]) -> int:
     """Components an area must be scored on to be ranked (settings: prioritisation.min_components)."""
-    from ds_pipeline.lib.metrics.prioritisation import DEFAULT_MIN_COMPONENTS
-
-    return int((settings.get("prioritisation", {}) or {}).get("min_components", DEFAULT_MIN_COMPONENTS))
+    return min_components(settings)
 
 
 def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict[str, Any]) -> AsOfSlice:
     """Rows of every warehouse table available on `as_of`, and the service gaps, area priority and referral
-    directory computed from them."""
-    from ds_pipeline.lib.metrics.prioritisation import area_priority
-    from ds_pipeline.lib.metrics.services import referral_directory, service_gaps
-
+    directory of that data slice: the rows of the slice in the stored tables service_gaps, area_priority and
+    referral_directory when `tables` holds them with data_slices, else computed from the slice."""
     part = AsOfSlice(as_of=as_of)
 
     severity = _table(tables, "area_severity")
-    rounds = _eligible_rounds(severity, as_of)
+    rounds = eligible_rounds(severity, as_of)
     if rounds:
-        part.severity, part.severity_previous_round = _with_previous_round(
+        part.severity, _previous_round = _with_previous_round(
             severity,
             rounds,
             ["area_level", "area_id"],
@@ -167,17 +123,14 @@ def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict
         part.severity = _empty_like(severity)
 
     displacement = _table(tables, "displacement_by_area")
-    rounds = _eligible_rounds(displacement, as_of)
+    rounds = eligible_rounds(displacement, as_of)
     if rounds:
         # each population type from the latest eligible round with data on it (a partial release may carry
         # IDPs but no returnees yet), its change measured against the latest earlier round with data on it
         part.displacement_round = rounds[-1]
         typed, current_rows = [], []
-        for population_type in sorted(set(displacement["population_type"].astype(str))):
+        for population_type, with_data in rounds_by_population_type(displacement, rounds).items():
             of_type = displacement[displacement["population_type"].astype(str) == population_type]
-            with_data = [r for r in rounds if (of_type["round_id"].astype(str) == r).any()]
-            if not with_data:
-                continue
             rows, previous_round = _with_previous_round(
                 of_type,
                 with_data,
@@ -199,8 +152,8 @@ def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict
 
     criteria = _table(tables, "criteria_progress")
     iris = _table(tables, "iris_composite")
-    survey_dates = _survey_round_dates(criteria, _table(tables, "source_inventory"))
-    survey_rounds = [r for r, d in survey_dates.items() if d is None or d <= as_of]
+    survey_dates = survey_round_dates(criteria, _table(tables, "source_inventory"))
+    survey_rounds = eligible_survey_rounds(survey_dates, as_of)
     if survey_rounds:
         part.survey_round = survey_rounds[-1]
         part.criteria = _with_previous_benchmark_households(criteria, part.survey_round, list(survey_dates))
@@ -235,15 +188,8 @@ def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict
         part.poa_timeliness = _empty_like(timeliness)
 
     coverage = _table(tables, "service_coverage")
-    as_of_month = month_of(as_of)
-    coverage_months = sorted(
-        m for m in set(coverage.get("month", pd.Series(dtype=str)).astype(str)) if m <= as_of_month
-    )
-    if coverage_months:
-        part.coverage_month = coverage_months[-1]
-        part.coverage = coverage[coverage["month"].astype(str) == part.coverage_month].reset_index(drop=True)
-    else:
-        part.coverage = _empty_like(coverage)
+    part.coverage_month = coverage_month(coverage, as_of)
+    part.coverage = rows_of(coverage, "month", part.coverage_month)
 
     inventory = _table(tables, "source_inventory")
     if not inventory.empty:
@@ -259,23 +205,21 @@ def select_slice(tables: dict[str, pd.DataFrame], as_of: dt.date, settings: dict
         quarantine = quarantine[quarantine["source_file"].isin(set(inventory.get("source_file", [])))]
     part.quarantine = quarantine.reset_index(drop=True)
 
-    # Metrics of the one as-of slice.
-    severity_slice = severity.iloc[0:0] if not part.severity_round else (
-        severity[severity["round_id"].astype(str) == part.severity_round].reset_index(drop=True)
+    # Metrics of the one as-of slice: its rows of the stored slice metrics, else computed from its rows.
+    data_slice = DataSlice(
+        severity_round=part.severity_round,
+        displacement_rounds=tuple(sorted(part.displacement_rounds_by_type.items())),
+        survey_round=part.survey_round,
+        coverage_month=part.coverage_month,
     )
-    gap_threshold = float((settings.get("service_gaps", {}) or {}).get("gap_threshold", DEFAULT_GAP_THRESHOLD))
-    part.service_gaps = service_gaps(severity_slice, part.criteria, part.coverage, gap_threshold)
-    prioritisation = settings.get("prioritisation", {}) or {}
-    part.area_priority = area_priority(
-        severity_slice, part.displacement_by_type, part.criteria, part.coverage, prioritisation.get("weights", {}),
-        min_priority_components(settings),
-    )
-    mapping = _table(tables, "service_mapping_conformed")
-    if part.coverage_month and not mapping.empty:
-        part.referral_directory = referral_directory(mapping, part.coverage_month)
+    if all(name in tables for name in ("data_slices", *SLICE_METRICS)):
+        metrics = stored_slice_metrics(tables, data_slice)
     else:
-        part.referral_directory = pd.DataFrame(
-            columns=["area_id", "area_name", "sector_code", "org_acronym", "org_name", "org_type", "activity",
-                     "iasc_criterion", "status"]
+        metrics = metrics_of_slice(
+            data_slice, severity, displacement, criteria, coverage, _table(tables, "service_mapping_conformed"),
+            settings,
         )
+    part.service_gaps = metrics["service_gaps"]
+    part.area_priority = metrics["area_priority"]
+    part.referral_directory = metrics["referral_directory"]
     return part

@@ -20,8 +20,9 @@ from markupsafe import Markup
 
 from ds_pipeline.lib.canonical import IASC_CRITERIA, SECTOR_CODES
 from ds_pipeline.lib.products import charts
-from ds_pipeline.lib.products.disclosure import SUPPRESSED_FLAG_COLUMN, round_half_away
-from ds_pipeline.lib.products.edition import GROUP_LABELS, Edition
+from ds_pipeline.lib.products.edition import Edition
+from ds_pipeline.lib.products.formatting import SUPPRESSED_MARK, cell, group_label, number_text, percent
+from ds_pipeline.lib.products.formatting import published_value as _value
 from ds_pipeline.lib.products.key_figures import format_change, format_figure_value
 from ds_pipeline.lib.settings import household_sizes
 
@@ -37,7 +38,6 @@ SECTION_TITLES: tuple[str, ...] = (
     "Sources, coverage and data quality",
     "Method, limitations and disclosure control",
 )
-SUPPRESSED_MARK = "s"
 NOT_ASSESSED_MARK = "n/a"
 TOP_DISTRICTS = 15
 TOP_TABLE_ROWS = 10
@@ -52,40 +52,6 @@ SHORT_CRITERIA = {
     1: "1 Safety", 2: "2 Living std", 3: "3 Livelihoods", 4: "4 HLP", 5: "5 Documents", 6: "6 Family",
     7: "7 Participation", 8: "8 Justice",
 }
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Cells
-
-
-def _suppressed(row: pd.Series, column: str) -> bool:
-    flags = str(row.get(SUPPRESSED_FLAG_COLUMN, "") or "")
-    return column in [c.strip() for c in flags.split(";") if c.strip()]
-
-
-def cell(row: pd.Series, column: str, decimals: int = 0, signed: bool = False, suffix: str = "") -> str:
-    """A table cell as text: "s" when suppressed, "" when missing, numbers with thousands separators."""
-    if _suppressed(row, column):
-        return SUPPRESSED_MARK
-    value = row.get(column)
-    if value is None or pd.isna(value):
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float) or hasattr(value, "__float__"):
-        number = round_half_away(float(value), decimals)
-        text = f"{number:+,.{decimals}f}" if signed else f"{number:,.{decimals}f}"
-        if text.lstrip("+-") in ("0", "0.0", "0.00"):
-            text = text.lstrip("+-")
-        return text.replace("-", "−") + suffix
-    return str(value)
-
-
-def _value(row: pd.Series, column: str) -> float | None:
-    if _suppressed(row, column):
-        return None
-    value = row.get(column)
-    return None if value is None or pd.isna(value) else float(value)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -139,6 +105,18 @@ def _key_figures(edition: Edition) -> list[dict[str, str]]:
     return boxes
 
 
+def _severity_cells(row: pd.Series) -> dict[str, str]:
+    """The cells an area's severity row shows in the brief's tables (returnees, high severity, score, hotspot)."""
+    return {
+        "returnees": cell(row, "returnee_individuals"),
+        "high": cell(row, "returnees_high"),
+        "share": cell(row, "returnees_in_high_severity_pct", suffix="%"),
+        "score": cell(row, "mean_overall_score", 1),
+        "severity": row["severity"],
+        "hotspot": "yes" if bool(row["hotspot"]) else "",
+    }
+
+
 def _severity(edition: Edition) -> dict[str, Any]:
     table = edition.tables["area_severity"].frame
     context: dict[str, Any] = {"available": not table.empty}
@@ -168,12 +146,7 @@ def _severity(edition: Edition) -> dict[str, Any]:
         {
             "district": row["area_name"],
             "governorate": governorate_names.get(row["admin1_pcode"], row["admin1_pcode"]),
-            "returnees": cell(row, "returnee_individuals"),
-            "high": cell(row, "returnees_high"),
-            "share": cell(row, "returnees_in_high_severity_pct", suffix="%"),
-            "score": cell(row, "mean_overall_score", 1),
-            "severity": row["severity"],
-            "hotspot": "yes" if bool(row["hotspot"]) else "",
+            **_severity_cells(row),
             "change": cell(row, "returnees_in_high_severity_change", signed=True),
         }
         for _i, row in top.iterrows()
@@ -229,18 +202,7 @@ def _severity(edition: Edition) -> dict[str, Any]:
         for _i, row in hotspots.iterrows()
     ]
     poa = table[table["area_level"] == "poa_area"].sort_values("area_id", kind="mergesort")
-    context["poa_rows"] = [
-        {
-            "area": row["area_name"],
-            "returnees": cell(row, "returnee_individuals"),
-            "high": cell(row, "returnees_high"),
-            "share": cell(row, "returnees_in_high_severity_pct", suffix="%"),
-            "score": cell(row, "mean_overall_score", 1),
-            "severity": row["severity"],
-            "hotspot": "yes" if bool(row["hotspot"]) else "",
-        }
-        for _i, row in poa.iterrows()
-    ]
+    context["poa_rows"] = [{"area": row["area_name"], **_severity_cells(row)} for _i, row in poa.iterrows()]
     return context
 
 
@@ -327,7 +289,7 @@ def _criteria(edition: Edition) -> dict[str, Any]:
             if published:
                 worst, group = min(published, key=lambda item: (item[0], item[1]))
                 line.append(("gap", worst))
-                shown = "0" if round(worst) == 0 else f"{worst:+.0f}".replace("-", "−")
+                shown = number_text(worst, signed=True)
                 text_line.append(f"{shown} {GROUP_CODES.get(group, group)}")
             elif not assessed.empty:
                 line.append(("suppressed", float("nan")))
@@ -343,7 +305,7 @@ def _criteria(edition: Edition) -> dict[str, Any]:
     iris_rows = [
         {
             "area": row["area_name"] if row["area_level"] == "poa_area" else f"{row['area_name']} (district)",
-            "group": GROUP_LABELS.get(row["population_group"], row["population_group"]),
+            "group": group_label(row["population_group"], sentence_start=True),
             "criteria": cell(row, "criteria_assessed"),
             "households": cell(row, "households"),
             "share": cell(row, "share_overcome_vulnerabilities_pct", suffix="%"),
@@ -377,7 +339,7 @@ def _poa(edition: Edition) -> dict[str, Any]:
     rows = []
     for area, total in totals.iterrows():
         report = on_time.get(area)
-        achieved = f"{round_half_away(100 * total['achieved'] / total['target']):.0f}%" if total["target"] else ""
+        achieved = percent(100 * total["achieved"] / total["target"]) if total["target"] else ""
         rows.append(
             {
                 "area": area,

@@ -11,7 +11,6 @@ before the as-of date is used (DESIGN.md §3, team contract "Edition"; the as-of
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,60 +23,14 @@ from ds_pipeline.lib.products.disclosure import (
     Suppression,
 )
 
-SCALE_LABELS = {
-    "mean_scale1_score": "livelihoods and basic services",
-    "mean_scale2_score": "safety and social cohesion",
-}
-GROUP_LABELS = {
-    "idp_in_camp": "IDPs in camps",
-    "idp_out_of_camp": "IDPs out of camps",
-    "returnee": "Returnees",
-    "non_displaced": "Non-displaced residents",
-}
-GROUP_LABELS_IN_TEXT = {
-    "idp_in_camp": "IDPs in camps",
-    "idp_out_of_camp": "IDPs out of camps",
-    "returnee": "returnees",
-    "non_displaced": "non-displaced residents",
-}
 DEFAULT_LICENCE = {
     "name": "CC-BY-4.0",
     "title": "Creative Commons Attribution 4.0",
     "path": "https://creativecommons.org/licenses/by/4.0/",
 }
-DEFAULT_GAP_THRESHOLD = -0.10
 CRITERIA_KEYS = ("area_level", "area_id", "population_group", "criterion")
-# published criteria cells that rest on the non-displaced benchmark
-BENCHMARK_DERIVED = ("gap_pp", "share_at_or_above_benchmark_pct", "gap_change_pp")
-KIND_ORDER = ("displacement", "return_index", "household_survey", "poa_submission", "service_mapping", "gazetteer")
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Weeks and dates
-
 
 # ISO weeks, as-of dates and months: ds_pipeline.lib.edition_calendar (week_as_of, week_of re-exported here).
-
-
-def round_number(round_id: str) -> int:
-    """The integer in a round id ("R131" -> 131); -1 when it has none."""
-    match = re.search(r"\d+", str(round_id))
-    return int(match.group()) if match else -1
-
-
-def natural_key(value: str) -> tuple:
-    parts = re.split(r"(\d+)", str(value))
-    return tuple((0, int(p), "") if i % 2 else (1, 0, p) for i, p in enumerate(parts))
-
-
-def _dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, errors="coerce").dt.normalize()
-
-
-def iso(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    return pd.Timestamp(value).date().isoformat()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -111,22 +64,6 @@ class PublicationTable:
         return any(f.name == SUPPRESSED_FLAG_COLUMN for f in self.fields)
 
 
-FLAG_FIELD = Field(
-    SUPPRESSED_FLAG_COLUMN,
-    "string",
-    "Columns of this row left empty by disclosure control (see the suppressions list in datapackage.json)",
-    "#meta+suppressed",
-)
-
-
-def area_fields() -> list[Field]:
-    return [
-        Field("area_level", "string", "Area level: governorate, district or poa_area", "#meta+level"),
-        Field("admin1_pcode", "string", "Governorate p-code (empty for a POA area)", "#adm1+code"),
-        Field("area_id", "string", "P-code of the area, or the POA area name", "#loc+code"),
-        Field("area_name", "string", "English name of the area", "#loc+name"),
-    ]
-
 
 @dataclass
 class KeyFigure:
@@ -152,7 +89,6 @@ class AsOfSlice:
 
     as_of: dt.date
     severity_round: str = ""
-    severity_previous_round: str = ""
     severity: pd.DataFrame = field(default_factory=pd.DataFrame)
     displacement_round: str = ""  # the latest eligible DTM round, whatever population types it carries
     # each population type's rows of its latest eligible round with data on it, with the previous round's values
@@ -236,7 +172,6 @@ class Edition:
         return f"IRQ_RWG_pack_{self.week}.zip"
 
 
-
 def _new_data(current: AsOfSlice, previous: AsOfSlice) -> list[str]:
     """Data that arrived since the previous edition."""
     news = []
@@ -266,10 +201,13 @@ def build_edition(tables: dict[str, pd.DataFrame], week: str, settings: dict[str
         criteria_table,
         displacement_table,
         iris_table,
+        poa_tables,
         priority_table,
+        services_tables,
         severity_table,
+        source_tables,
     )
-    from ds_pipeline.lib.products.tables_services import poa_tables, services_tables, source_tables
+    from ds_pipeline.lib.products.what_changed import what_changed
 
     as_of = week_as_of(week)
     previous_as_of = as_of - dt.timedelta(days=7)
@@ -297,8 +235,6 @@ def build_edition(tables: dict[str, pd.DataFrame], week: str, settings: dict[str
     ]
     tables_by_name = {table.name: table for table in publication}
     indicator_names = (settings.get("return_index", {}) or {}).get("indicators", {}) or {}
-    from ds_pipeline.lib.products.what_changed import what_changed  # it builds on this module's tables
-
     highlights = what_changed(tables_by_name, current, params, {f.figure: f for f in figures}, indicator_names)
     return Edition(
         week=week,

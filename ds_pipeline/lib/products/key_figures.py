@@ -11,17 +11,11 @@ from ds_pipeline.lib.products.disclosure import (
     Suppression,
     is_small,
     round_half_away,
-    round_significant,
     round_to,
 )
-from ds_pipeline.lib.products.edition import (
-    FLAG_FIELD,
-    AsOfSlice,
-    Field,
-    KeyFigure,
-    PublicationTable,
-)
-from ds_pipeline.lib.products.tables import finish
+from ds_pipeline.lib.products.edition import AsOfSlice, Field, KeyFigure, PublicationTable
+from ds_pipeline.lib.products.formatting import format_people, percent
+from ds_pipeline.lib.products.tables.common import FLAG_FIELD, finish
 
 
 def _level_rows(frame: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -106,19 +100,7 @@ def key_figures(part: AsOfSlice) -> list[KeyFigure]:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Formatting shared by highlights and the brief
-
-
-def format_people(value: float | None, params: DisclosureParameters, significant: bool = False) -> str:
-    """Individuals as published: rounded to the rounding base (or 3 significant figures), small counts hidden."""
-    if value is None or pd.isna(value):
-        return "n/a"
-    if 0 < abs(value) < params.min_individuals:
-        return f"fewer than {params.min_individuals}"
-    rounded = round_significant(value, 3) if significant else round_to(value, params.round_individuals_to)
-    if significant and abs(rounded) >= 1_000_000:
-        return f"{rounded / 1_000_000:.3g}M"
-    return f"{rounded:,.0f}"
+# Disclosure control and text of a key figure (shared by the highlights and the brief)
 
 
 def key_figure_suppressions(figure: KeyFigure, params: DisclosureParameters) -> dict[str, str]:
@@ -172,15 +154,18 @@ def format_change(figure: KeyFigure, params: DisclosureParameters) -> str:
 
 
 def format_figure_value(figure: KeyFigure, params: DisclosureParameters) -> str:
+    """The figure's value as the brief shows it ("n/a" when it has none)."""
     if figure.value is None:
         return "n/a"
     if figure.unit == "individuals":
         return format_people(figure.value, params, significant=True)
     if figure.unit == "percent":
-        return f"{round_half_away(figure.value):.0f}%"
+        return percent(figure.value)
     return f"{figure.value:,.0f}"
 
 
+# --------------------------------------------------------------------------------------------------------------
+# The key-figure publication table
 
 
 def key_figure_table(figures: list[KeyFigure], params: DisclosureParameters) -> PublicationTable:

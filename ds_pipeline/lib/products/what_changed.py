@@ -14,21 +14,14 @@ import pandas as pd
 
 from ds_pipeline.lib.canonical import IASC_CRITERIA
 from ds_pipeline.lib.metrics.severity import MEAN_INDICATOR_COLUMNS
-from ds_pipeline.lib.products.disclosure import (
-    SUPPRESSED_FLAG_COLUMN,
-    DisclosureParameters,
-    is_small,
-    round_half_away,
-)
-from ds_pipeline.lib.products.edition import (
-    GROUP_LABELS_IN_TEXT,
-    SCALE_LABELS,
-    AsOfSlice,
-    KeyFigure,
-    PublicationTable,
-)
-from ds_pipeline.lib.products.key_figures import format_people
+from ds_pipeline.lib.products.disclosure import DisclosureParameters, is_small, round_half_away
+from ds_pipeline.lib.products.edition import AsOfSlice, KeyFigure, PublicationTable
+from ds_pipeline.lib.products.formatting import format_people, group_label, is_suppressed, number_text
 
+SCALE_LABELS = {
+    "mean_scale1_score": "livelihoods and basic services",
+    "mean_scale2_score": "safety and social cohesion",
+}
 SCALE_DRIVER_MIN_POINTS = 0.5  # a Return Index scale moving less than this is not named as the driver
 INDICATOR_DRIVER_MIN_PP = 1.0  # an indicator mean moving less than this (percentage points) is not named either
 INDICATOR_DRIVERS_NAMED = 2  # at most this many indicators are named as drivers (more when tied with the last)
@@ -48,15 +41,6 @@ def tied_leaders(frame: pd.DataFrame, column: str, order_by: list[str], largest:
     values = frame[column].astype(float)
     best = values.max() if largest else values.min()
     return frame[values == best].sort_values(order_by, kind="mergesort")
-
-
-def _suppressed_cell(row: pd.Series, column: str) -> bool:
-    flags = str(row.get(SUPPRESSED_FLAG_COLUMN, "") or "")
-    return column in [c.strip() for c in flags.split(";")]
-
-
-def _signed(value: float, decimals: int) -> str:
-    return f"{round_half_away(value, decimals):+.{decimals}f}".replace("-", "−")
 
 
 def _indicator_moves(source: pd.Series, worsening: int, indicator_names: dict[str, str]) -> list[tuple[str, float]]:
@@ -91,7 +75,7 @@ def _scores_note(scale_changes: dict[str, float], worsening: int) -> str:
     if not against:
         return "scores stable"
     moved = "improving" if worsening > 0 else "worsening"
-    parts = [f"{SCALE_LABELS[c]} {_signed(scale_changes[c], 1)} points" for c in against]
+    parts = [f"{SCALE_LABELS[c]} {number_text(scale_changes[c], 1, signed=True)} points" for c in against]
     return f"scores {moved} ({join_names(parts)})"
 
 
@@ -107,15 +91,16 @@ def _severity_driver(source: pd.Series, direction: str, params: DisclosureParame
     if best >= SCALE_DRIVER_MIN_POINTS:
         drivers = _indicator_moves(source, worsening, indicator_names)
         if drivers:
-            moves = [f"{_signed(move, 0)} pp" for _, move in drivers]
+            moves = [f"{number_text(move, 0, signed=True)} pp" for _, move in drivers]
             named = [f"{drivers[0][0]} ({moves[0]} in the returnee-weighted share of the condition not met)"]
             named += [f"{name} ({move})" for (name, _), move in zip(drivers[1:], moves[1:], strict=True)]
             return "driven by " + join_names(named)
         scales = [c for c in sorted(scale_changes)
                   if round_half_away(worsening * scale_changes[c], 1) == round_half_away(best, 1)]
+        points = number_text(scale_changes[scales[0]], 1, signed=True)
         if len(scales) > 1:
-            return f"driven by both scales ({_signed(scale_changes[scales[0]], 1)} points each)"
-        return f"driven by the {SCALE_LABELS[scales[0]]} scale ({_signed(scale_changes[scales[0]], 1)} points)"
+            return f"driven by both scales ({points} points each)"
+        return f"driven by the {SCALE_LABELS[scales[0]]} scale ({points} points)"
     scores = _scores_note(scale_changes, worsening)
     locations = source["locations_high"] - source["locations_high_previous"]
     if not pd.isna(locations) and worsening * locations > 0:
@@ -172,7 +157,7 @@ def _severity_sentence(tables: dict[str, PublicationTable], part: AsOfSlice, par
         direction = "rose" if pick["returnees_in_high_severity_change"] > 0 else "fell"
         value = pick["returnees_high"]
         driver = _severity_driver(source, direction, params, indicator_names,
-                                  amount_shown=not _suppressed_cell(pick, "returnee_individuals"))
+                                  amount_shown=not is_suppressed(pick, "returnee_individuals"))
         text = (
             f"{pick['area_name']} ({names.get(pick['admin1_pcode'], pick['admin1_pcode'])}): returnees living in "
             f"high-severity locations {direction} by "
@@ -294,13 +279,13 @@ def _criteria_sentence(tables: dict[str, PublicationTable]) -> str | None:
         return None
     text = (
         f"The widest criteria gap is in {worst['area_name']}: "
-        f"{GROUP_LABELS_IN_TEXT.get(worst['population_group'], worst['population_group'])} are "
+        f"{group_label(worst['population_group'])} are "
         f"{abs(int(worst['_gap']))} percentage points below non-displaced residents on criterion "
         f"{int(worst['criterion'])}, {worst['criterion_name'].lower()} ({worst['survey_round']} survey)."
     )
     if len(leaders) > 1:
         others = [
-            f"{GROUP_LABELS_IN_TEXT.get(r['population_group'], r['population_group'])} in {r['area_name']} on "
+            f"{group_label(r['population_group'])} in {r['area_name']} on "
             f"criterion {int(r['criterion'])}"
             for _i, r in leaders.iloc[1:].iterrows()
         ]

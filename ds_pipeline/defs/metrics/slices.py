@@ -1,0 +1,110 @@
+"""Metrics of each data slice (rounds and 4W month an as-of date chooses): data slices, service gaps, area priority,
+the referral directory, and their checks."""
+
+import dagster as dg
+import pandas as pd
+
+from ds_pipeline.defs.metrics.assets import REFRESH
+from ds_pipeline.defs.resources import SourcesFolder
+from ds_pipeline.lib.metrics import data_slices as slices
+from ds_pipeline.lib.metrics.prioritisation import priority_weights
+
+ALL_ROUNDS = dg.AllPartitionMapping()
+SLICE_KEY_NOTE = " One row set per data slice (slice_key: the rounds and 4W month an as-of date chooses)."
+
+
+@dg.multi_asset(
+    name="slice_metrics",
+    group_name="metrics",
+    ins={"area_severity": dg.AssetIn(partition_mapping=ALL_ROUNDS),
+         "displacement_by_area": dg.AssetIn(partition_mapping=ALL_ROUNDS)},
+    outs={
+        "data_slices": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
+            "The data slices: Return Index round, DTM round per population type, survey round and 4W month an "
+            "as-of date chooses, with the date each applies from.")),
+        "service_gaps": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
+            "Districts in need on an IASC criterion where the 4W month reports no active organisation on it."
+            + SLICE_KEY_NOTE)),
+        "area_priority": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
+            "Districts ranked by an explainable priority score (severity, returns, IDPs, criteria gap, actors)."
+            + SLICE_KEY_NOTE)),
+        "referral_directory": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
+            "Who provides what where: organisations active in the 4W month, by district." + SLICE_KEY_NOTE)),
+    },
+)
+def slice_metrics(
+    sources: SourcesFolder,
+    area_severity: pd.DataFrame,
+    displacement_by_area: pd.DataFrame,
+    criteria_progress: pd.DataFrame,
+    service_coverage: pd.DataFrame,
+    service_mapping_conformed: pd.DataFrame,
+    source_inventory: pd.DataFrame,
+):
+    tables = slices.slice_metric_tables(
+        area_severity, displacement_by_area, criteria_progress, service_coverage, service_mapping_conformed,
+        source_inventory, sources.settings(),
+    )
+    return tables["data_slices"], tables["service_gaps"], tables["area_priority"], tables["referral_directory"]
+
+
+def _result(problems: list[str], rows: int, passed_message: str) -> dg.AssetCheckResult:
+    listed = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+    return dg.AssetCheckResult(
+        passed=not problems,
+        metadata={"rows": rows, "problems": len(problems), "message": listed or passed_message},
+    )
+
+
+def _keys_check(asset: str) -> dg.AssetChecksDefinition:
+    keys = slices.SLICE_METRIC_KEYS[asset]
+
+    @dg.asset_check(
+        asset=asset, name=f"{asset}_slices_and_keys", blocking=True,
+        additional_ins={"data_slices": dg.AssetIn("data_slices")},
+        description=f"Every slice of {asset} is in data_slices, and no two rows of a slice share "
+        f"{', '.join(keys) if len(keys) < 4 else 'every column'}",
+    )
+    def check(table: pd.DataFrame, data_slices: pd.DataFrame) -> dg.AssetCheckResult:
+        problems = slices.unknown_slices(table, data_slices) + slices.duplicate_rows(table, keys)
+        return _result(problems, len(table), "every slice is known and every row unique")
+
+    return check
+
+
+service_gaps_slices_and_keys = _keys_check("service_gaps")
+area_priority_slices_and_keys = _keys_check("area_priority")
+referral_directory_slices_and_keys = _keys_check("referral_directory")
+
+
+@dg.asset_check(
+    asset="service_gaps", blocking=True,
+    additional_ins={"service_coverage": dg.AssetIn("service_coverage"), "data_slices": dg.AssetIn("data_slices")},
+    description="A service gap only where the 4W month of its slice reports no active organisation on the "
+    "criterion in the district",
+)
+def service_gaps_without_active_organisations(
+    service_gaps: pd.DataFrame, service_coverage: pd.DataFrame, data_slices: pd.DataFrame
+) -> dg.AssetCheckResult:
+    problems = slices.gaps_with_active_organisations(service_gaps, service_coverage, data_slices)
+    return _result(problems, len(service_gaps), "no organisation is active on any gap")
+
+
+@dg.asset_check(
+    asset="area_priority", blocking=True,
+    description="Ranks of each slice are 1..n in order of priority score, unranked districts have none, and "
+    "components assessed and not assessed name every weighted component",
+)
+def area_priority_ranks(sources: SourcesFolder, area_priority: pd.DataFrame) -> dg.AssetCheckResult:
+    problems = slices.rank_problems(area_priority, priority_weights(sources.settings()))
+    return _result(problems, len(area_priority), "ranks and components are complete")
+
+
+@dg.asset_check(
+    asset="referral_directory", blocking=True,
+    description="The referral directory holds no personal data: no column for people's names, phone or e-mail, "
+    "and no value that looks like a phone number or an e-mail address",
+)
+def referral_directory_no_personal_data(referral_directory: pd.DataFrame) -> dg.AssetCheckResult:
+    problems = slices.personal_data(referral_directory)
+    return _result(problems, len(referral_directory), "no personal data")
