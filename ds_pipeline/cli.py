@@ -70,6 +70,8 @@ def _publish(args: argparse.Namespace) -> int:
             database_url=args.database,
             lock_timeout=args.lock_timeout,
             allow_incomplete=args.allow_incomplete,
+            areas=args.areas,
+            month=args.month,
         )
     except (PipelineError, RegistryError, SettingsError, WarehouseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -174,6 +176,13 @@ def main(argv: list[str] | None = None) -> int:
         help="publish even if a section's required source has no accepted rows; the section says "
         "'No data in this edition' and why (default: publish nothing and exit 1)",
     )
+    publish.add_argument(
+        "--areas", action="store_true",
+        help="also publish the area updates (each POA area, English and Arabic) of the latest month past its POA "
+        "reporting deadline, into <out>/areas/<YYYY-MM>/, before the edition (its RWG pack includes them)",
+    )
+    publish.add_argument("--month", type=report_month,
+                         help="report month of the area updates, YYYY-MM (implies --areas)")
     publish.set_defaults(handler=_publish)
 
     check = commands.add_parser("check", help="check files before dropping them: every rejected row and why")

@@ -16,6 +16,8 @@ import pandas as pd
 
 from ds_pipeline.lib.edition_calendar import (
     last_complete_week,
+    latest_complete_area_month,
+    parse_report_month,
     parse_week,
     week_of_partition_key,
     week_partition_key,
@@ -147,6 +149,17 @@ def _check_edition_week(week: str, week_key: str) -> None:
         )
 
 
+def _check_area_month(month: str) -> None:
+    """A month the area updates cannot be built for (before the first or not yet complete) is an error first."""
+    from ds_pipeline.defs.partitions import months
+
+    keys = months.get_partition_keys()
+    if f"{month}-01" not in keys:
+        raise PipelineError(
+            f"no area updates can be built for {month}: they run from {keys[0][:7]} to {keys[-1][:7]}"
+        )
+
+
 def run_pipeline(
     sources_dir: Path,
     publish_dir: Path,
@@ -156,16 +169,24 @@ def run_pipeline(
     progress: Callable[[str], None] = print,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
     allow_incomplete: bool = False,
+    areas: bool = False,
+    month: str | None = None,
 ) -> RunSummary:
-    """Materialise every asset over `sources_dir`: unpartitioned ingestion, each round, metrics, then the
-    products of `week` (default: the last complete ISO week, as the Monday schedule) into `publish_dir/<week>/`."""
+    """Materialise every asset over `sources_dir`: unpartitioned ingestion, each round, metrics, with `areas` the
+    area updates of `month` (default: the latest month past its POA reporting deadline) into
+    `publish_dir/areas/<month>/`, then the products of `week` (default: the last complete ISO week, as the Monday
+    schedule) into `publish_dir/<week>/`."""
     started = time.perf_counter()
     week = parse_week(week) if week else last_complete_week(date.today())
     week_key = week_partition_key(week)
     _check_edition_week(week, week_key)
     sources_dir, publish_dir = Path(sources_dir).resolve(), Path(publish_dir).resolve()
     # Settings are checked before anything runs: a misspelt key or a wrong type stops here with a SettingsError.
-    load_settings(sources_dir)
+    settings = load_settings(sources_dir)
+    if areas or month:
+        deadline_day = int((settings.get("poa", {}) or {}).get("deadline_day", 10))
+        month = parse_report_month(month) if month else latest_complete_area_month(date.today(), deadline_day)
+        _check_area_month(month)
     registry = load_registry(sources_dir)
     present_files(sources_dir, registry)  # raises, naming the folder, before the warehouse or instance is touched
     scratch = None
@@ -199,7 +220,8 @@ def run_pipeline(
             unpartitioned_ingest = [k for k in keys if not spec[k].partitions_def and group(k) in PRE_ROUND_GROUPS]
             round_assets = [k for k in keys if isinstance(spec[k].partitions_def, dg.DynamicPartitionsDefinition)]
             later_metrics = [k for k in keys if not spec[k].partitions_def and group(k) not in PRE_ROUND_GROUPS]
-            weekly = [k for k in keys if spec[k].partitions_def is not None and k not in round_assets]
+            weekly = [k for k in keys if isinstance(spec[k].partitions_def, dg.WeeklyPartitionsDefinition)]
+            monthly = [k for k in keys if isinstance(spec[k].partitions_def, dg.MonthlyPartitionsDefinition)]
             new_rounds = [r for r in rounds if not instance.has_dynamic_partition("rounds", r)]
             instance.add_dynamic_partitions("rounds", new_rounds)
             engine = make_engine(database_url)
@@ -238,7 +260,7 @@ def run_pipeline(
                 summary.stages.append((label, seconds))
                 progress(f"  {label}: {len(selection)} assets in {seconds:.1f} s")
 
-            total = 2 + len(rounds) + 1
+            total = 2 + len(rounds) + 1 + (1 if month else 0)
             progress(f"[1/{total}] gazetteer, 4W, POA workbooks, survey: read, validate, conform")
             stage("ingest", unpartitioned_ingest)
             for i, round_id in enumerate(rounds, start=2):
@@ -249,6 +271,9 @@ def run_pipeline(
             engine = make_engine(database_url)
             summary.inventory = read_table(engine, "source_inventory")
             engine.dispose()
+            if month:
+                progress(f"[{total - 1}/{total}] area updates for {month}")
+                stage(f"products: area updates {month}", monthly, f"{month}-01")
             progress(f"[{total}/{total}] products for {week}")
             stage(f"products {week}", weekly, week_key)
     finally:
@@ -256,6 +281,9 @@ def run_pipeline(
             scratch.cleanup()
     edition_dir = publish_dir / week
     summary.products = sorted(p for p in edition_dir.glob("*") if p.is_file()) if edition_dir.is_dir() else []
+    areas_dir = publish_dir / "areas" / (month or "")
+    if month and areas_dir.is_dir():
+        summary.products += sorted(p for p in areas_dir.glob("*") if p.is_file())
     summary.feedback = sorted((publish_dir / "feedback").glob("*.txt"))
     summary.seconds = time.perf_counter() - started
     return summary

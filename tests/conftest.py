@@ -15,6 +15,44 @@ from ds_pipeline.run import run_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK = "2026-W47"
+AREA_MONTH = "2026-10"  # the area updates published with WEEK (as of 2026-11-22, past the 10 November deadline)
+# Text a partner may type into a POA workbook or a 4W file: markup and spreadsheet formulas (planted in the demo)
+PLANTED_SCRIPT_POA = '<script>alert("poa")</script> go-and-see visits'
+PLANTED_FORMULA_POA = '=HYPERLINK("http://example.org","IOM")'
+PLANTED_SCRIPT_4W = '<script>alert("4w")</script> Relief'
+PLANTED_FORMULA_4W = "@SUM(A1) cash for work"
+
+
+def plant_markup_and_formulas(sources: Path) -> None:
+    """Put markup and formulas where partners type free text: the first overdue Sinjar action of the October POA
+    workbook (action, lead organisation) and the first Sinjar 4W activity running in October (organisation,
+    activity)."""
+    import csv
+
+    import openpyxl
+
+    workbook_path = sources / "files" / "poa" / "sinjar" / "POA_sinjar_2026-10.xlsx"
+    workbook = openpyxl.load_workbook(workbook_path)
+    sheet = workbook["Actions"]
+    headers = [c.value for c in sheet[4]]
+    row = next(r for r in sheet.iter_rows(min_row=5) if r[headers.index("Status")].value == "delayed")
+    row[headers.index("Action")].value = PLANTED_SCRIPT_POA
+    lead = row[headers.index("Lead organisation")]
+    lead.value = PLANTED_FORMULA_POA
+    lead.data_type = "s"  # typed as text (a formula would be stored without a value and read as empty)
+    workbook.save(workbook_path)
+    path = next((sources / "files" / "4w").glob("*.csv"))
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    for line in rows[2:]:
+        if (line[header.index("District")].lower() == "sinjar" and line[header.index("Status")] == "ongoing"
+                and line[header.index("Start date")] <= "2026-10-31" <= line[header.index("End date")]):
+            line[header.index("Organisation")] = PLANTED_SCRIPT_4W
+            line[header.index("Activity")] = PLANTED_FORMULA_4W
+            break
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
 
 
 @pytest.fixture()
@@ -45,9 +83,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("e2e")
     sources = copy_demo_config(root / "sources")
     manifest = generate_demo_sources(sources, scale=0.05, rounds=3)
+    plant_markup_and_formulas(sources)
     database = f"sqlite:///{root}/warehouse.db"
     lines: list[str] = []
-    summary = run_pipeline(sources, root / "published", week=WEEK, database_url=database, progress=lines.append)
+    summary = run_pipeline(sources, root / "published", week=WEEK, database_url=database, progress=lines.append,
+                           month=AREA_MONTH)
     edition = root / "published" / WEEK
     return {
         "root": root,
@@ -60,4 +100,5 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "html": edition / f"IRQ_DSTWG_brief_{WEEK}_en.html",
         "pdf": edition / f"IRQ_DSTWG_brief_{WEEK}_en.pdf",
         "zip": edition / f"IRQ_RWG_pack_{WEEK}.zip",
+        "areas": root / "published" / "areas" / AREA_MONTH,
     }

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import WEEK
+from conftest import AREA_MONTH, WEEK
 
 from ds_pipeline.cli import main as cli_main
 from ds_pipeline.lib.products.verify import missing_sections, pdf_page_count, pdf_text
@@ -29,7 +29,10 @@ def _table(demo: dict, name: str) -> pd.DataFrame:
 
 def test_run_publishes_brief_and_pack_and_reports_progress(demo: dict) -> None:
     assert demo["summary"].rounds == ["R132", "R133", "R134"]
-    assert {p.name for p in demo["summary"].products} == {demo["html"].name, demo["pdf"].name, demo["zip"].name}
+    edition = {p.name for p in demo["summary"].products if p.parent == demo["html"].parent}
+    assert edition == {demo["html"].name, demo["pdf"].name, demo["zip"].name}
+    areas = [p for p in demo["summary"].products if p.parent == demo["areas"]]
+    assert len(areas) == 16  # 4 POA areas x English and Arabic x HTML and PDF
     assert any(line.startswith("[1/") for line in demo["progress"])
     rendered = demo["summary"].render()
     assert "quarantined" in rendered and str(demo["pdf"]) in rendered
@@ -96,10 +99,13 @@ def test_published_products_hold_no_personal_data_or_coordinates(demo: dict) -> 
 def test_rerun_gives_the_same_warehouse_rows_and_the_same_bytes(demo: dict) -> None:
     before = {p.name: _sha(p) for p in (demo["html"], demo["pdf"], demo["zip"])}
     counts = {t: len(_table(demo, t)) for t in ("displacement_raw", "area_severity", "quarantine_log")}
+    areas_before = {p.name: _sha(p) for p in demo["areas"].iterdir()}
     run_pipeline(demo["sources"], demo["root"] / "again", week=WEEK, database_url=demo["database"],
-                 progress=lambda _: None)
+                 progress=lambda _: None, month=AREA_MONTH)
     again = demo["root"] / "again" / WEEK
-    assert {name: _sha(again / name) for name in before} == before
+    assert {name: _sha(again / name) for name in before} == before  # the pack carries the area updates
+    again_areas = demo["root"] / "again" / "areas" / AREA_MONTH
+    assert {p.name: _sha(p) for p in again_areas.iterdir()} == areas_before
     assert {t: len(_table(demo, t)) for t in counts} == counts
 
 

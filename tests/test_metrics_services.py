@@ -98,6 +98,17 @@ def test_referral_directory_for_a_month():
         ("IQG15Q06", "NGO-B", "Case management"),
     ]
     assert referral_directory(_four_w(), "2026-12").empty
+    assert set(directory["subdistrict_name"]) == {""}  # the 3W names no sub-district: empty, not invented
+
+
+def test_referral_directory_names_the_sub_district_the_3w_gives():
+    mapping = _four_w()
+    mapping.loc[0, "admin3_name_en"] = "Al-Shamal"
+    directory = referral_directory(mapping, "2026-10")
+    named = directory[directory["subdistrict_name"] != ""]
+    assert list(zip(named["org_acronym"], named["activity"], named["subdistrict_name"], strict=True)) == [
+        ("NGO-A", "Case management", "Al-Shamal")
+    ]
 
 
 def _severity_slice() -> pd.DataFrame:

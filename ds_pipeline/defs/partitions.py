@@ -9,3 +9,7 @@ rounds = dg.DynamicPartitionsDefinition(name="rounds")
 # week (ds_pipeline.lib.edition_calendar.last_complete_week); the current week is included too (end_offset=1) so
 # that a provisional edition of it can still be built on request (`--week`, or from the UI).
 weeks = dg.WeeklyPartitionsDefinition(start_date="2025-12-29", day_offset=1, end_offset=1)
+
+# One partition per POA report month (key = the month's first day, 2026-10-01). The area updates of a month are
+# built after the POA reporting deadline of the following month (lib.edition_calendar.latest_complete_area_month).
+months = dg.MonthlyPartitionsDefinition(start_date="2025-12-01", end_offset=0)

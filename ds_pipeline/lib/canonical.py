@@ -6,6 +6,8 @@ schemas coerce them to the dtypes below, conforming adds the resolved admin colu
 
 from __future__ import annotations
 
+from ds_pipeline.lib.i18n import N_  # names of criteria and sectors are translated in the area updates
+
 # Provenance carried by every raw, validated, conformed and quarantined row.
 PROVENANCE_COLUMNS: tuple[str, ...] = (
     "source_id",  # registry name of the source (file name of its registry entry, without .yaml)
@@ -21,33 +23,33 @@ ROUND_COLUMN = "round_id"
 
 # IASC durable-solutions criteria, numbered as in the IASC Framework.
 IASC_CRITERIA: dict[int, str] = {
-    1: "Safety, security and freedom of movement",
-    2: "Adequate standard of living",
-    3: "Livelihoods and employment",
-    4: "Housing, land and property",
-    5: "Documentation",
-    6: "Family reunification",
-    7: "Participation in public affairs",
-    8: "Access to effective remedies and justice",
+    1: N_("Safety, security and freedom of movement"),
+    2: N_("Adequate standard of living"),
+    3: N_("Livelihoods and employment"),
+    4: N_("Housing, land and property"),
+    5: N_("Documentation"),
+    6: N_("Family reunification"),
+    7: N_("Participation in public affairs"),
+    8: N_("Access to effective remedies and justice"),
 }
 
 # Global clusters / areas of responsibility used as sector codes in the 4W.
 SECTOR_CODES: dict[str, str] = {
-    "SHL": "Shelter",
-    "CCM": "Camp coordination and camp management",
-    "FSC": "Food security",
-    "WSH": "Water, sanitation and hygiene",
-    "PRO": "Protection",
-    "PRO-CP": "Child protection",
-    "PRO-GBV": "Gender-based violence",
-    "PRO-HLP": "Housing, land and property",
-    "PRO-MA": "Mine action",
-    "EDU": "Education",
-    "NUT": "Nutrition",
-    "HEA": "Health",
-    "ERY": "Early recovery",
-    "LOG": "Logistics",
-    "TEL": "Emergency telecommunications",
+    "SHL": N_("Shelter"),
+    "CCM": N_("Camp coordination and camp management"),
+    "FSC": N_("Food security"),
+    "WSH": N_("Water, sanitation and hygiene"),
+    "PRO": N_("Protection"),
+    "PRO-CP": N_("Child protection"),
+    "PRO-GBV": N_("Gender-based violence"),
+    "PRO-HLP": N_("Housing, land and property"),
+    "PRO-MA": N_("Mine action"),
+    "EDU": N_("Education"),
+    "NUT": N_("Nutrition"),
+    "HEA": N_("Health"),
+    "ERY": N_("Early recovery"),
+    "LOG": N_("Logistics"),
+    "TEL": N_("Emergency telecommunications"),
 }
 
 # DTM Iraq estimates individuals from families: x 5 in camps, x 6 elsewhere (the average Iraqi household).
@@ -64,11 +66,20 @@ DISPLACEMENT_PLACE_COLUMNS = (
     "location_id", "admin1_pcode", "admin1_name", "admin2_pcode", "admin2_name", "admin3_pcode", "admin3_name",
 )
 DISPLACEMENT_BREAKDOWN_COLUMNS = ("displacement_reason", "origin_admin1_pcode", "origin_admin1_name", "assessment_type")
-SHELTER_TYPES = ("camp", "critical_shelter", "private", "unknown")
 SEVERITY_CATEGORIES = ("low", "medium", "high")
 POPULATION_GROUPS = ("idp_in_camp", "idp_out_of_camp", "returnee", "non_displaced")
 POA_STATUSES = ("not_started", "on_track", "delayed", "completed")
 SERVICE_STATUSES = ("planned", "ongoing", "completed")
+
+# Admin units of a location (names as the provider writes them, p-codes), in displacement and Return Index rows.
+LOCATION_ADMIN_COLUMNS: dict[str, str] = {
+    "admin1_name": "str",
+    "admin1_pcode": "str",
+    "admin2_name": "str",
+    "admin2_pcode": "str",
+    "admin3_name": "str",
+    "admin3_pcode": "str",
+}
 
 # Canonical columns per source kind: name -> dtype after validation. Readers deliver them as text ("" = empty).
 # Columns whose name ends in "_name" (admin names) keep the provider's spelling next to the resolved p-codes.
@@ -92,12 +103,7 @@ CANONICAL_COLUMNS: dict[str, dict[str, str]] = {
         "location_id": "str",  # DTM place id
         "location_name_en": "str",
         "location_name_ar": "str",
-        "admin1_name": "str",
-        "admin1_pcode": "str",
-        "admin2_name": "str",
-        "admin2_pcode": "str",
-        "admin3_name": "str",
-        "admin3_pcode": "str",
+        **LOCATION_ADMIN_COLUMNS,
         "families": "int",  # may be empty (individuals-only data); the shelter breakdown then too
         "individuals": "int",  # DTM estimate: 5 x families in camp + 6 x other families (where families are given)
         "families_in_camp": "int",
@@ -119,12 +125,7 @@ CANONICAL_COLUMNS: dict[str, dict[str, str]] = {
         "reporting_date": "date",
         "location_id": "str",
         "location_name_en": "str",
-        "admin1_name": "str",
-        "admin1_pcode": "str",
-        "admin2_name": "str",
-        "admin2_pcode": "str",
-        "admin3_name": "str",
-        "admin3_pcode": "str",
+        **LOCATION_ADMIN_COLUMNS,
         "returnee_individuals": "int",
         **{f"indicator_{i:02d}": "float" for i in range(1, 17)},  # 0 (condition met) .. 1 (not met)
         "scale1_score": "float",  # livelihoods and basic services, 0..100

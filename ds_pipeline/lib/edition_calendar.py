@@ -123,3 +123,16 @@ def next_month_start(month: str) -> dt.date:
 def month_of(day: dt.date) -> str:
     """The YYYY-MM month of a date."""
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def previous_month(month: str) -> str:
+    """The YYYY-MM month before a YYYY-MM month."""
+    return month_of(month_start(month) - dt.timedelta(days=1))
+
+
+def latest_complete_area_month(day: dt.date, deadline_day: int) -> str:
+    """The latest report month whose POA reporting deadline (day `deadline_day` of the following month) has passed
+    on `day`: the month the area updates are published for (on 2026-11-30 with deadline day 10: "2026-10")."""
+    month = previous_month(month_of(day))
+    deadline = month_end(month) + dt.timedelta(days=deadline_day)
+    return month if day > deadline else previous_month(month)

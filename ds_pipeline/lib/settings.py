@@ -100,6 +100,14 @@ SCHEMA = Record(
         ),
         "survey": Record({"indicators": MapOf(Value("int", minimum=1), required=True)}, required=True),
         "poa": Record({"deadline_day": Value("int", minimum=1)}),
+        # the monthly area updates: their sensitivity label in each language, and the digits of the Arabic edition
+        "area_updates": Record(
+            {
+                "sensitivity_label": TEXT,
+                "sensitivity_label_ar": TEXT,
+                "digits": TEXT,  # western (default) or arabic_indic
+            }
+        ),
         "service_gaps": Record(
             {"gap_threshold": Value("number"), "sector_criteria": MapOf(ListOf(Value("int", minimum=1)))}
         ),

@@ -5,7 +5,8 @@ import pandas as pd
 
 from ds_pipeline.defs.partitions import weeks
 from ds_pipeline.defs.resources import PublishFolder, SourcesFolder
-from ds_pipeline.lib.edition_calendar import week_of_partition_key
+from ds_pipeline.lib.edition_calendar import latest_complete_area_month, week_of_partition_key
+from ds_pipeline.lib.products.area_publish import published_area_files
 from ds_pipeline.lib.products.brief import render_brief_html, render_brief_pdf
 from ds_pipeline.lib.products.edition import Edition, build_edition
 from ds_pipeline.lib.products.gates import no_data_reasons
@@ -17,7 +18,7 @@ ALL_ROUNDS = dg.AllPartitionMapping()
 EDITION_TABLES = (
     "displacement_by_area", "area_severity", "criteria_progress", "iris_composite", "poa_status_by_criterion",
     "poa_overdue_actions", "poa_timeliness", "service_coverage", "service_mapping_conformed", "source_inventory",
-    "quarantine_log",
+    "quarantine_log", "data_slices", "service_gaps", "area_priority", "referral_directory",
 )
 ROUND_TABLES = ("displacement_by_area", "area_severity")
 
@@ -85,9 +86,14 @@ def rwg_pack(
 
     html, pdf = render_checked_brief(weekly_edition, weekly_edition.pack_sensitivity_label,
                                      publish.allow_incomplete, sources)
-    pack = build_pack(weekly_edition, html, pdf, quality=quality_files(validate_edition(weekly_edition)))
+    deadline_day = int((sources.settings().get("poa", {}) or {}).get("deadline_day", 10))
+    area_month = latest_complete_area_month(weekly_edition.as_of, deadline_day)
+    areas = published_area_files(publish.root, area_month)  # the month's area updates, once published
+    pack = build_pack(weekly_edition, html, pdf, quality=quality_files(validate_edition(weekly_edition)),
+                      areas=areas)
     path = write_pack(publish.root, weekly_edition, pack)
-    context.log.info(f"pack written: {path} ({len(pack):,} bytes)")
+    context.log.info(f"pack written: {path} ({len(pack):,} bytes, area updates of {area_month}: "
+                     f"{len(areas) // 2 if areas else 'not published yet'})")
     return dg.MaterializeResult(metadata={"zip": dg.MetadataValue.path(str(path)), "zip_bytes": len(pack)})
 
 

@@ -51,6 +51,7 @@ REFERRAL_DIRECTORY_COLUMNS: dict[str, str] = {
     "activity": "str",
     "iasc_criterion": "nullable_int",  # empty when the 3W gives none
     "status": "str",  # empty when the 3W gives none (presence)
+    "subdistrict_name": "str",  # gazetteer name of the sub-district, empty when the 3W names none
 }
 REFERRAL_DIRECTORY_KEYS = tuple(REFERRAL_DIRECTORY_COLUMNS)
 
@@ -208,6 +209,7 @@ def referral_directory(service_mapping: pd.DataFrame, month: str) -> pd.DataFram
     if active.empty:
         return empty_table(REFERRAL_DIRECTORY_COLUMNS)
     active["iasc_criterion"] = pd.to_numeric(active["iasc_criterion"], errors="coerce")
+    active["subdistrict_name"] = text_column(active, "admin3_name_en")
     table = finalise(active, REFERRAL_DIRECTORY_COLUMNS, REFERRAL_DIRECTORY_KEYS)
     table["status"] = table["status"].where(table["status"] != "", None)  # not given: empty, not a status
     return table.drop_duplicates().reset_index(drop=True)

@@ -1,10 +1,15 @@
-"""Products of the pipeline: the DSTWG weekly brief (HTML + PDF) and the RWG dissemination pack (zip).
+"""Products of the pipeline: the DSTWG weekly brief (HTML + PDF), the RWG dissemination pack (zip) and the monthly
+area updates of the POA areas (English and Arabic, HTML + PDF).
 
-- ``edition``: the as-of slice of the warehouse tables and the disclosure-protected publication tables
+- ``edition``: the publication data model and ``build_edition``; ``as_of``: the as-of selection of warehouse rows
+- ``tables``: one module per published table (fields, HXL tags, disclosure spec); ``key_figures``;
+  ``what_changed``; ``formatting``: how numbers, dates and suppressed cells are written
 - ``disclosure``: small-count suppression, secondary suppression and rounding
-- ``charts``: inline SVG charts (matplotlib)
-- ``brief``: HTML (Jinja2) and PDF (WeasyPrint) rendering
+- ``charts``: inline SVG charts (matplotlib); ``brief``: HTML (Jinja2) and PDF (WeasyPrint) rendering
 - ``pack``: CSV + HXL, XLSX, datapackage.json, manifest, deterministic zip, and ``publish_edition``
+- ``area_update`` (what an area update shows), ``area_changes`` (its "what changed" sentences), ``area_render``
+  (HTML and PDF in a language) and ``area_publish`` (checks and publication of a month)
+- ``expectations``, ``gates``, ``verify``: what must hold before anything is published
 """
 
 from ds_pipeline.lib.products.brief import render_brief_html, render_brief_pdf

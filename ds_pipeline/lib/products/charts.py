@@ -20,6 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
 from ds_pipeline.lib.products.disclosure import round_half_away  # noqa: E402
+from ds_pipeline.lib.products.formatting import number_text, percent  # noqa: E402
 
 RC = {
     "svg.hashsalt": "ds-pipeline-brief",
@@ -76,10 +77,10 @@ GOVERNORATE_NAMES: dict[str, str] = {
 }
 
 
-def _to_svg(figure: Figure, chart_id: str, description: str) -> str:
+def _to_svg(figure: Figure, chart_id: str, description: str, rc: dict | None = None) -> str:
     """Serialise a figure as an inline <svg> with ids prefixed by `chart_id` (several charts share a page)."""
     buffer = io.StringIO()
-    with rc_context(RC):
+    with rc_context(rc or RC):
         figure.savefig(
             buffer, format="svg", bbox_inches="tight", pad_inches=0.04,
             metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
@@ -94,31 +95,36 @@ def _to_svg(figure: Figure, chart_id: str, description: str) -> str:
     return svg.strip()
 
 
-def _figure(height: float) -> Figure:
-    with rc_context(RC):
+def _figure(height: float, rc: dict | None = None) -> Figure:
+    with rc_context(rc or RC):
         return Figure(figsize=(WIDTH_INCHES, max(height, 1.0)))
 
 
-def _empty(chart_id: str, message: str) -> str:
-    figure = _figure(0.6)
-    with rc_context(RC):
+def _empty(chart_id: str, message: str, rc: dict | None = None) -> str:
+    figure = _figure(0.6, rc)
+    with rc_context(rc or RC):
         axes = figure.add_subplot()
         axes.axis("off")
         axes.text(0.5, 0.5, message, ha="center", va="center", color="#666666")
-    return _to_svg(figure, chart_id, message)
+    return _to_svg(figure, chart_id, message, rc)
 
 
 def _thousands(value: float) -> str:
     return f"{round_half_away(value):,.0f}"
 
 
-def ranked_bars(chart_id: str, labels: Sequence[str], values: Sequence[float], xlabel: str) -> str:
-    """Horizontal bars ranked from the largest (top) down; value printed at the end of each bar."""
+def ranked_bars(
+    chart_id: str, labels: Sequence[str], values: Sequence[float], xlabel: str, fonts: Sequence[str] = (),
+    empty: str = "No data for this chart", description: str = "",
+) -> str:
+    """Horizontal bars ranked from the largest (top) down; value printed at the end of each bar. `fonts` replaces
+    the font family (an Arabic font first for Arabic labels: matplotlib shapes and orders them, drawn as paths)."""
+    rc = {**RC, "font.family": list(fonts)} if fonts else RC
     if not labels:
-        return _empty(chart_id, "No data for this chart")
+        return _empty(chart_id, empty, rc)
     height = 0.5 + 0.24 * len(labels)
-    figure = _figure(height)
-    with rc_context(RC):
+    figure = _figure(height, rc)
+    with rc_context(rc):
         axes = figure.add_subplot()
         positions = list(range(len(labels)))[::-1]
         axes.barh(positions, values, color=BAR_COLOUR, height=0.7)
@@ -130,7 +136,7 @@ def ranked_bars(chart_id: str, labels: Sequence[str], values: Sequence[float], x
             axes.text(value + top * 0.01, position, _thousands(value), va="center", fontsize=7)
         axes.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: _thousands(v)))
         axes.tick_params(axis="y", length=0)
-    return _to_svg(figure, chart_id, f"Ranked bars: {xlabel}")
+    return _to_svg(figure, chart_id, description or f"Ranked bars: {xlabel}", rc)
 
 
 def severity_stacked_bars(
@@ -152,7 +158,7 @@ def severity_stacked_bars(
             axes.barh(positions, shares, left=left, color=SEVERITY_COLOURS[name], height=0.7, label=name.capitalize())
             for position, start, share in zip(positions, left, shares, strict=True):
                 if share >= 8:
-                    axes.text(start + share / 2, position, f"{round_half_away(share):.0f}%", ha="center", va="center",
+                    axes.text(start + share / 2, position, percent(share), ha="center", va="center",
                               fontsize=6.5, color="white" if name == "high" else "#222222")
             left = [a + b for a, b in zip(left, shares, strict=True)]
         axes.set_yticks(positions, labels=list(labels))
@@ -228,7 +234,7 @@ def heat_matrix(
                 y = n_rows - 1 - i
                 if status == "gap" and not math.isnan(value):
                     colour, hatch = _gap_colour(value), None
-                    text = "0" if round(value) == 0 else f"{value:+.0f}".replace("-", "−")
+                    text = number_text(value, signed=True)
                     text_colour = "white" if abs(value) >= 18 else "#222222"
                 elif status == "suppressed":
                     colour, hatch, text, text_colour = "white", None, "s", "#666666"

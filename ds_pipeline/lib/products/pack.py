@@ -19,10 +19,11 @@ import pandas as pd
 import xlsxwriter
 
 from ds_pipeline.lib.csv_safe import csv_writer
+from ds_pipeline.lib.products.area_publish import AREAS_FOLDER
 from ds_pipeline.lib.products.atomic import write_files_atomically
 from ds_pipeline.lib.products.brief import render_brief_document, render_brief_html
-from ds_pipeline.lib.products.disclosure import round_half_away
-from ds_pipeline.lib.products.edition import Edition, Field, PublicationTable, build_edition
+from ds_pipeline.lib.products.edition import Edition, PublicationTable, build_edition
+from ds_pipeline.lib.products.formatting import format_value
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 DATA_FOLDER = "data"
@@ -32,23 +33,6 @@ QUALITY_TITLES = {
     "json": "Data quality: every expectation on every table and its result (Great Expectations)",
     "html": "Data quality: expectations per table, passed and failed (Great Expectations)",
 }
-
-
-def format_value(value: Any, field: Field) -> str:
-    """A cell as CSV text: "" for blank, integers without decimals, numbers with the field's decimals."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if field.type == "integer":
-        return str(int(round_half_away(float(value))))
-    if field.type == "number":
-        decimals = 2 if field.decimals is None else field.decimals
-        text = f"{round_half_away(float(value), decimals):.{decimals}f}"
-        return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text
-    if field.type == "boolean":
-        return "true" if bool(value) else "false"
-    if field.type == "date":
-        return pd.Timestamp(value).date().isoformat() if not isinstance(value, str) else value
-    return str(value)
 
 
 def table_csv(table: PublicationTable) -> bytes:
@@ -175,6 +159,9 @@ def datapackage(edition: Edition, files: dict[str, bytes]) -> dict[str, Any]:
             *((q, QUALITY_TITLES.get(q.rsplit(".", 1)[1], "Data quality"),
                "application/json" if q.endswith(".json") else "text/html")
               for q in files if q.startswith(f"{QUALITY_FOLDER}/")),
+            *((a, f"Area update {a.rsplit('/', 1)[1].rsplit('.', 1)[0]} ({a.rsplit('.', 1)[1].upper()})",
+               "application/pdf" if a.endswith(".pdf") else "text/html")
+              for a in files if a.startswith(f"{AREAS_FOLDER}/")),
         )
     ):
         resources.append(
@@ -228,8 +215,12 @@ def xlsx_name(edition: Edition) -> str:
     return f"IRQ_DSTWG_tables_{edition.week}.xlsx"
 
 
-def pack_files(edition: Edition, html: str, pdf: bytes, quality: dict[str, bytes] | None = None) -> dict[str, bytes]:
-    """Every file of the pack by its path inside the zip; `quality` adds the data-quality files (quality/...)."""
+def pack_files(
+    edition: Edition, html: str, pdf: bytes, quality: dict[str, bytes] | None = None,
+    areas: dict[str, bytes] | None = None,
+) -> dict[str, bytes]:
+    """Every file of the pack by its path inside the zip; `quality` adds the data-quality files (quality/...),
+    `areas` the published area updates of the month (areas/<YYYY-MM>/...)."""
     files: dict[str, bytes] = {
         f"{edition.brief_stem}.pdf": pdf,
         f"{edition.brief_stem}.html": html.encode("utf-8"),
@@ -238,6 +229,7 @@ def pack_files(edition: Edition, html: str, pdf: bytes, quality: dict[str, bytes
     for table in edition.tables.values():
         files[f"{DATA_FOLDER}/{table.name}.csv"] = table_csv(table)
     files.update(quality or {})
+    files.update(areas or {})
     descriptor = datapackage(edition, files)
     files["datapackage.json"] = (json.dumps(descriptor, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode(
         "utf-8"
@@ -247,9 +239,12 @@ def pack_files(edition: Edition, html: str, pdf: bytes, quality: dict[str, bytes
     return files
 
 
-def build_pack(edition: Edition, html: str, pdf: bytes, quality: dict[str, bytes] | None = None) -> bytes:
+def build_pack(
+    edition: Edition, html: str, pdf: bytes, quality: dict[str, bytes] | None = None,
+    areas: dict[str, bytes] | None = None,
+) -> bytes:
     """The pack as zip bytes: sorted entries, fixed dates and permissions, deflate level 9."""
-    files = pack_files(edition, html, pdf, quality)
+    files = pack_files(edition, html, pdf, quality, areas)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in sorted(files):
