@@ -20,9 +20,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 ui: setup
-	@mkdir -p $(DAGSTER_HOME)
-	@test -f $(DAGSTER_HOME)/dagster.yaml || cp deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	@bash scripts/ui.sh
 
 bench: setup
 	$(BIN)/python scripts/benchmark.py --scales 1,10 --rounds 8

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -61,6 +62,12 @@ def _publish(args: argparse.Namespace) -> int:
     from ds_pipeline.lib.warehouse import WarehouseError
     from ds_pipeline.run import PipelineError, run_pipeline
 
+    def stop(signum: int, _frame: object) -> None:
+        # SIGTERM (a service manager stopping the run) unwinds like Ctrl-C: the warehouse lock is released and the
+        # throwaway instance and warehouse folders are deleted; what was being published is not half-written
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         summary = run_pipeline(
             Path(args.sources),
@@ -76,6 +83,10 @@ def _publish(args: argparse.Namespace) -> int:
     except (PipelineError, RegistryError, SettingsError, WarehouseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except (SystemExit, KeyboardInterrupt) as stopped:
+        print("error: publish stopped before it finished; no product was half-written (each is as before or complete)",
+              file=sys.stderr)
+        return stopped.code if isinstance(stopped, SystemExit) and isinstance(stopped.code, int) else 130
     print(summary.render())
     return 0
 

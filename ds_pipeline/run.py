@@ -6,7 +6,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,6 +23,7 @@ from ds_pipeline.lib.edition_calendar import (
     week_partition_key,
 )
 from ds_pipeline.lib.registry import load_registry
+from ds_pipeline.lib.scratch import scratch_folder, sweep_orphans
 from ds_pipeline.lib.settings import load_settings
 from ds_pipeline.lib.sources_folder import (
     LateRound,
@@ -38,7 +39,6 @@ from ds_pipeline.lib.warehouse_lock import DEFAULT_LOCK_TIMEOUT_SECONDS, warehou
 # Dagster's console log stays silent (failures and their tracebacks are in the run's event log); a failing stage
 # is reported as one line by `failure_message`.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-PRE_ROUND_GROUPS = ("raw", "validated", "conformed")
 LOCAL_INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "dagster.local.yaml"
 
 
@@ -77,6 +77,7 @@ class RunSummary:
     seconds: float = 0.0
     withdrawn: list[Withdrawal] = field(default_factory=list)  # stored rounds whose files are gone
     late: list[LateRound] = field(default_factory=list)  # new rounds below the latest stored round of their source
+    jobs: list[str] = field(default_factory=list)  # the jobs launched, in order (defs/jobs.py)
 
     def render(self) -> str:
         lines = ["", f"Summary — edition {self.week}, rounds {', '.join(self.rounds) or 'none'}"]
@@ -124,8 +125,8 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 @contextmanager
 def _instance(instance_dir: Path | None) -> Iterator[dg.DagsterInstance]:
     if instance_dir is None:
-        with tempfile.TemporaryDirectory(prefix="ds-pipeline-instance-") as tmp:
-            with dg.DagsterInstance.local_temp(tempdir=tmp) as instance:
+        with scratch_folder("ds-pipeline-instance-") as tmp:
+            with dg.DagsterInstance.local_temp(tempdir=str(tmp)) as instance:
                 yield instance
         return
     instance_dir.mkdir(parents=True, exist_ok=True)
@@ -189,10 +190,11 @@ def run_pipeline(
         _check_area_month(month)
     registry = load_registry(sources_dir)
     present_files(sources_dir, registry)  # raises, naming the folder, before the warehouse or instance is touched
-    scratch = None
+    sweep_orphans()  # scratch folders of publishes that were killed
+    scratch = ExitStack()
     if database_url is None:
-        scratch = tempfile.TemporaryDirectory(prefix="ds-pipeline-warehouse-")
-        database_url = f"sqlite:///{scratch.name}/warehouse.db"
+        folder = scratch.enter_context(scratch_folder("ds-pipeline-warehouse-"))
+        database_url = f"sqlite:///{folder}/warehouse.db"
     assets_dir = Path(database_url.removeprefix("sqlite:///")).parent if database_url.startswith("sqlite") else None
     env = {
         "DS_SOURCES_DIR": str(sources_dir),
@@ -207,25 +209,19 @@ def run_pipeline(
         with lock, _environment(env), _instance(instance_dir) as instance:
             present = present_files(sources_dir, registry)  # again: the files may have changed while waiting
             rounds = summary.rounds = rounds_present(registry, present)
-            from ds_pipeline.definitions import defs as load_defs
+            from ds_pipeline.definitions import defs as load_definitions
+            from ds_pipeline.defs import jobs
 
-            defs = load_defs()
-            everything = [*defs.assets, *(defs.asset_checks or [])]
-            keys = list(defs.resolve_all_asset_keys())
-            spec = {k: defs.resolve_assets_def(k) for k in keys}
+            definitions = load_definitions()
+            round_assets = sorted(definitions.resolve_job_def(jobs.round_job.name).asset_layer.selected_asset_keys)
 
-            def group(k: dg.AssetKey) -> str:
-                return spec[k].group_names_by_key[k]
+            def group(key: dg.AssetKey) -> str:
+                return definitions.resolve_assets_def(key).group_names_by_key[key]
 
-            unpartitioned_ingest = [k for k in keys if not spec[k].partitions_def and group(k) in PRE_ROUND_GROUPS]
-            round_assets = [k for k in keys if isinstance(spec[k].partitions_def, dg.DynamicPartitionsDefinition)]
-            later_metrics = [k for k in keys if not spec[k].partitions_def and group(k) not in PRE_ROUND_GROUPS]
-            weekly = [k for k in keys if isinstance(spec[k].partitions_def, dg.WeeklyPartitionsDefinition)]
-            monthly = [k for k in keys if isinstance(spec[k].partitions_def, dg.MonthlyPartitionsDefinition)]
             new_rounds = [r for r in rounds if not instance.has_dynamic_partition("rounds", r)]
             instance.add_dynamic_partitions("rounds", new_rounds)
             engine = make_engine(database_url)
-            raw_tables = ["__".join(k.path) for k in round_assets if group(k) == "raw"]  # what was seen before
+            raw_tables = ["__".join(k.path) for k in round_assets if group(k) == "raw"]  # seen before
             stored = stored_partitions(engine, raw_tables, "round_id", "source_id")
             summary.withdrawn = withdrawn_rounds(registry, present, stored)
             summary.late = late_rounds(registry, present, stored)
@@ -237,48 +233,43 @@ def run_pipeline(
                     continue  # re-running the round replaces its rows without that source's
                 if instance.has_dynamic_partition("rounds", withdrawal.round_id):
                     instance.delete_dynamic_partition("rounds", withdrawal.round_id)
-                for key in sorted(round_assets, key=lambda k: group(k) == "raw"):  # raw last: it records the round
+                for key in sorted(round_assets, key=lambda k: group(k) == "raw"):  # raw last: records it
                     delete_partitions(engine, "__".join(key.path), "round_id", [withdrawal.round_id])
             engine.dispose()
 
-            def stage(label: str, selection: list[dg.AssetKey], partition_key: str | None = None) -> None:
-                if not selection:
-                    return
+            def stage(label: str, job: dg.UnresolvedAssetJobDefinition, partition_key: str | None = None) -> None:
+                """Launch one of the pipeline's jobs (defs/jobs.py) in this instance, as the schedules do."""
                 t0 = time.perf_counter()
-                result = dg.materialize(
-                    everything,
-                    selection=selection,
-                    partition_key=partition_key,
-                    instance=instance,
-                    resources=defs.resources,
-                    run_config=QUIET,
-                    raise_on_error=False,
+                definition = definitions.resolve_job_def(job.name)
+                result = definition.execute_in_process(
+                    instance=instance, partition_key=partition_key, run_config=QUIET, raise_on_error=False
                 )
                 if not result.success:
                     raise PipelineError(failure_message(label, result))
                 seconds = time.perf_counter() - t0
                 summary.stages.append((label, seconds))
-                progress(f"  {label}: {len(selection)} assets in {seconds:.1f} s")
+                summary.jobs.append(job.name)
+                assets = len(definition.asset_layer.selected_asset_keys)
+                progress(f"  {label}: {assets} assets in {seconds:.1f} s")
 
-            total = 2 + len(rounds) + 1 + (1 if month else 0)
+            total = 3 + len(rounds) + (1 if month else 0)
             progress(f"[1/{total}] gazetteer, 4W, POA workbooks, survey: read, validate, conform")
-            stage("ingest", unpartitioned_ingest)
+            stage("ingest", jobs.ingest_job)
             for i, round_id in enumerate(rounds, start=2):
                 progress(f"[{i}/{total}] round {round_id}: read, validate, conform, metrics")
-                stage(f"round {round_id}", round_assets, round_id)
-            progress(f"[{total - 1}/{total}] metrics over all rounds and data quality")
-            stage("metrics", later_metrics)
+                stage(f"round {round_id}", jobs.round_job, round_id)
+            progress(f"[{len(rounds) + 2}/{total}] metrics over all rounds and data quality")
+            stage("metrics", jobs.metrics_job)
             engine = make_engine(database_url)
             summary.inventory = read_table(engine, "source_inventory")
             engine.dispose()
             if month:
                 progress(f"[{total - 1}/{total}] area updates for {month}")
-                stage(f"products: area updates {month}", monthly, f"{month}-01")
+                stage(f"products: area updates {month}", jobs.area_updates_job, f"{month}-01")
             progress(f"[{total}/{total}] products for {week}")
-            stage(f"products {week}", weekly, week_key)
+            stage(f"products {week}", jobs.weekly_products_job, week_key)
     finally:
-        if scratch is not None:
-            scratch.cleanup()
+        scratch.close()
     edition_dir = publish_dir / week
     summary.products = sorted(p for p in edition_dir.glob("*") if p.is_file()) if edition_dir.is_dir() else []
     areas_dir = publish_dir / "areas" / (month or "")

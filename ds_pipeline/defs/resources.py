@@ -15,6 +15,7 @@ from ds_pipeline.lib.warehouse import make_engine, read_table, write_table
 
 PARTITION_COLUMN = "round_id"
 DEFAULT_DATABASE_URL = "sqlite:///assets/warehouse.db"
+K8S_EXECUTOR_CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "executor.yaml"
 
 
 class SourcesFolder(dg.ConfigurableResource):
@@ -81,19 +82,77 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         return frame
 
 
+ENVIRONMENTS = ("local", "production")
+EXECUTORS = ("in_process", "multiprocess", "celery", "k8s")
+
+
+class DeploymentError(ValueError):
+    """DS_ENV or DS_EXECUTOR names no known environment or executor."""
+
+
+def _choice(variable: str, known: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(variable, "").strip() or default
+    if value not in known:
+        raise DeploymentError(f"{variable}={value!r} is not one of {', '.join(known)}")
+    return value
+
+
+def _url(variable: str, default: str | None) -> str | dg.EnvVar:
+    """A URL that may hold a password: always `dg.EnvVar` (the UI shows the variable's name, never its value); the
+    local default applies when the variable is not set at all."""
+    if default is not None and variable not in os.environ:
+        return default
+    return dg.EnvVar(variable)
+
+
+def resource_set(environment: str) -> dict[str, Any]:
+    """The resources of `environment`, with the same keys in every environment (as in Dagster's open platform):
+    local falls back to the repository's folders and the SQLite warehouse; production takes every folder and URL
+    from its environment variable and has no default."""
+    local = environment == "local"
+
+    def folder(variable: str, default: str) -> str:
+        value = os.environ.get(variable, default if local else "")
+        if not value:
+            raise DeploymentError(f"{variable} must be set in the {environment} environment")
+        return value
+
+    return {
+        "sources": SourcesFolder(path=folder("DS_SOURCES_DIR", "sources/demo")),
+        "publish": PublishFolder(
+            path=folder("DS_PUBLISH_DIR", "reports/published"),
+            allow_incomplete=os.environ.get("DS_ALLOW_INCOMPLETE", "").strip().lower() in ("1", "true", "yes"),
+        ),
+        "io_manager": WarehouseIOManager(url=_url("DS_DATABASE_URL", DEFAULT_DATABASE_URL if local else None)),
+        "edition_io_manager": dg.FilesystemIOManager(base_dir=str(Path(folder("DS_ASSETS_DIR", "assets")) / "storage")),
+    }
+
+
+def executor_of(name: str) -> dg.ExecutorDefinition:
+    """The executor named by DS_EXECUTOR: in-process (a laptop), multiprocess (one bigger machine: steps in
+    parallel processes), Celery (workers on a Redis broker, DS_CELERY_BROKER) or Kubernetes (one pod per step)."""
+    if name == "multiprocess":
+        return dg.multiprocess_executor
+    if name == "celery":
+        from dagster_celery import celery_executor
+
+        return celery_executor.configured(
+            {"broker": {"env": "DS_CELERY_BROKER"}, "backend": {"env": "DS_CELERY_BACKEND"}}, name="celery"
+        )
+    if name == "k8s":
+        import yaml
+        from dagster_k8s import k8s_job_executor
+
+        # one pod per step, configured by deploy/k8s/executor.yaml (image, secret, volume, limits) for every run
+        config = yaml.safe_load(K8S_EXECUTOR_CONFIG.read_text(encoding="utf-8"))["execution"]["config"]
+        return k8s_job_executor.configured(config, name="k8s")
+    return dg.in_process_executor
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
-    """Same resource keys everywhere; paths and URLs come from the environment (see README)."""
-    assets_dir = Path(os.environ.get("DS_ASSETS_DIR", "assets"))
-    return dg.Definitions(
-        resources={
-            "sources": SourcesFolder(path=os.environ.get("DS_SOURCES_DIR", "sources/demo")),
-            "publish": PublishFolder(
-                path=os.environ.get("DS_PUBLISH_DIR", "reports/published"),
-                allow_incomplete=os.environ.get("DS_ALLOW_INCOMPLETE", "").strip().lower() in ("1", "true", "yes"),
-            ),
-            "io_manager": WarehouseIOManager(url=os.environ.get("DS_DATABASE_URL", DEFAULT_DATABASE_URL)),
-            "edition_io_manager": dg.FilesystemIOManager(base_dir=str(assets_dir / "storage")),
-        },
-        executor=dg.in_process_executor,
-    )
+    """Resources and executor of the environment named by DS_ENV (local by default; read when the definitions
+    load, never at import), the executor by DS_EXECUTOR (in_process by default)."""
+    environment = _choice("DS_ENV", ENVIRONMENTS, "local")
+    executor = _choice("DS_EXECUTOR", EXECUTORS, "in_process")
+    return dg.Definitions(resources=resource_set(environment), executor=executor_of(executor))

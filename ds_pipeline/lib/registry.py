@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from ds_pipeline.lib.canonical import CANONICAL_COLUMNS, DISPLACEMENT_ADMIN_LEVELS, ROUND_COLUMN
+from ds_pipeline.lib.freshness import cadence_days
 from ds_pipeline.lib.layouts import LAYOUTS
 from ds_pipeline.lib.rounds import round_number
 
@@ -33,6 +34,7 @@ class RegistryError(ValueError):
 ENTRY_KEYS = (
     "source", "kind", "title", "provider", "files", "format", "encoding", "delimiter", "sheet", "header_row",
     "round_column", "date_column", "layout", "admin_level", "constants", "columns", "personal_data", "values",
+    "cadence",
 )
 
 
@@ -95,6 +97,7 @@ class SourceEntry:
     layout: str | None = None  # name of the published layout the column map came from
     admin_level: str = "location"  # displacement: level of the figures (DISPLACEMENT_ADMIN_LEVELS)
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> provider value -> code
+    cadence_days: int | None = None  # expected days between deliveries (lib.freshness); None: no expectation
 
     @property
     def rounds_from_name(self) -> bool:
@@ -208,7 +211,18 @@ def _entry_from_yaml(path: Path) -> SourceEntry:
         round_column=_round_column(data, layout, kind, where),
         layout=str(data["layout"]) if layout else None,
         values=_value_maps(data, kind, where),
+        cadence_days=_cadence(data, where),
     )
+
+
+def _cadence(data: dict[str, Any], where: str) -> int | None:
+    """Days of `cadence:` (weekly, monthly, bimonthly, quarterly, half-yearly, yearly or a number of days)."""
+    if data.get("cadence") is None:
+        return None
+    try:
+        return cadence_days(data["cadence"])
+    except ValueError as error:
+        raise RegistryError(f"{where}: {error}") from None
 
 
 def _value_maps(data: dict[str, Any], kind: str, where: str) -> dict[str, dict[str, str]]:

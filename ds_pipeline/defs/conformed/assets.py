@@ -4,8 +4,10 @@ import dagster as dg
 import pandas as pd
 
 from ds_pipeline.defs.kinds import KINDS, partitions_of
+from ds_pipeline.defs.metadata import OWNERS, column_schema
 from ds_pipeline.defs.resources import SourcesFolder
 from ds_pipeline.lib.admin_names import load_crosswalk, settings_pcode_problems
+from ds_pipeline.lib.column_schemas import conformed_table, rejected_table
 from ds_pipeline.lib.conform import Gazetteer, conform
 from ds_pipeline.lib.settings import poa_area_of_pcode
 
@@ -23,10 +25,12 @@ def conformed_asset(kind: str) -> dg.AssetsDefinition:
         ins=ins,
         outs={
             f"{kind}_conformed": dg.AssetOut(
-                kinds={"pandas"}, description=f"{kind} rows with p-codes checked, names resolved, POA areas."
+                kinds={"pandas"}, owners=OWNERS, metadata=column_schema(conformed_table(kind)),
+                description=f"{kind} rows with p-codes checked, names resolved, POA areas.",
             ),
             f"{kind}_rejected_at_conforming": dg.AssetOut(
-                kinds={"pandas"}, description=f"{kind} rows quarantined while conforming, with reason."
+                kinds={"pandas"}, owners=OWNERS, metadata=column_schema(rejected_table()),
+                description=f"{kind} rows quarantined while conforming, with reason.",
             ),
         },
     )

@@ -3,6 +3,7 @@
 import dagster as dg
 import pandas as pd
 
+from ds_pipeline.defs.metadata import metric_asset_args, metric_out
 from ds_pipeline.defs.partitions import rounds
 from ds_pipeline.defs.resources import SourcesFolder
 from ds_pipeline.lib.metrics.criteria import criteria_progress, iris_composite
@@ -17,14 +18,14 @@ from ds_pipeline.lib.settings import household_sizes, sector_criteria
 REFRESH = dg.AutomationCondition.eager()
 
 
-@dg.asset(group_name="metrics", partitions_def=rounds, kinds={"pandas"},
+@dg.asset(group_name="metrics", partitions_def=rounds, **metric_asset_args("displacement_by_area"),
           description="IDPs and returnees by governorate, district and POA area, by shelter type, per round.")
 def displacement_by_area(sources: SourcesFolder, displacement_conformed: pd.DataFrame) -> pd.DataFrame:
     sizes = household_sizes(sources.settings())
     return displacement_by_area_table(displacement_conformed, sizes.camp_household_size, sizes.household_size)
 
 
-@dg.asset(group_name="metrics", partitions_def=rounds, kinds={"pandas"},
+@dg.asset(group_name="metrics", partitions_def=rounds, **metric_asset_args("area_severity"),
           description="Return Index severity of areas: returnees by severity, weighted scores, hotspots, per round.")
 def area_severity(sources: SourcesFolder, return_index_conformed: pd.DataFrame) -> pd.DataFrame:
     cut = sources.settings()["return_index"]
@@ -59,9 +60,9 @@ def area_severity_matches_return_index(
 @dg.multi_asset(
     group_name="metrics",
     outs={
-        "criteria_progress": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
+        "criteria_progress": metric_out("criteria_progress", automation_condition=REFRESH, description=(
             "Per area, displaced group and IASC criterion: value, non-displaced benchmark, gap, share at or above.")),
-        "iris_composite": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
+        "iris_composite": metric_out("iris_composite", automation_condition=REFRESH, description=(
             "Share of displaced households at or above the benchmark on every assessed criterion (IRIS).")),
     },
 )
@@ -76,11 +77,11 @@ def criteria_metrics(sources: SourcesFolder, household_survey_conformed: pd.Data
 @dg.multi_asset(
     group_name="metrics",
     outs={
-        "poa_status_by_criterion": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
+        "poa_status_by_criterion": metric_out("poa_status_by_criterion", automation_condition=REFRESH, description=(
             "POA actions per area and criterion by status (on track, delayed, overdue, completed), per month.")),
-        "poa_overdue_actions": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
+        "poa_overdue_actions": metric_out("poa_overdue_actions", automation_condition=REFRESH, description=(
             "Actions past their due date and not completed, with lead organisation, per month.")),
-        "poa_timeliness": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
+        "poa_timeliness": metric_out("poa_timeliness", automation_condition=REFRESH, description=(
             "Whether each area's monthly POA report arrived by the deadline.")),
     },
 )
@@ -89,7 +90,7 @@ def poa_metrics(sources: SourcesFolder, poa_submission_conformed: pd.DataFrame):
     return poa_status(poa_submission_conformed, deadline_day=deadline_day)
 
 
-@dg.asset(group_name="metrics", kinds={"pandas"}, automation_condition=REFRESH,
+@dg.asset(group_name="metrics", **metric_asset_args("service_coverage"), automation_condition=REFRESH,
           description="Active organisations and activities per month, district, criterion and sector (4W).")
 def service_coverage(sources: SourcesFolder, service_mapping_conformed: pd.DataFrame) -> pd.DataFrame:
     return service_coverage_table(service_mapping_conformed, sector_criteria(sources.settings()))

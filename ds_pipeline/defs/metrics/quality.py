@@ -4,6 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from ds_pipeline.defs.kinds import KINDS, ROUND_KINDS
+from ds_pipeline.defs.metadata import metric_out
 from ds_pipeline.defs.resources import SourcesFolder
 from ds_pipeline.lib.quality import (
     DATE_COLUMN_OF_KIND,
@@ -31,13 +32,13 @@ _INS = {
     group_name="metrics",
     ins=_INS,
     outs={
-        "source_inventory": dg.AssetOut(
-            kinds={"pandas"},
+        "source_inventory": metric_out(
+            "source_inventory",
             automation_condition=dg.AutomationCondition.eager(),
             description="Per source file: rows read, accepted, quarantined; data as-of.",
         ),
-        "quarantine_log": dg.AssetOut(
-            kinds={"pandas"},
+        "quarantine_log": metric_out(
+            "quarantine_log",
             automation_condition=dg.AutomationCondition.eager(),
             description="Every quarantined row with file, sheet, row, column and reason.",
         ),

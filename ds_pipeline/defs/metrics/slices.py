@@ -4,6 +4,7 @@ the referral directory, and their checks."""
 import dagster as dg
 import pandas as pd
 
+from ds_pipeline.defs.metadata import metric_out
 from ds_pipeline.defs.metrics.assets import REFRESH
 from ds_pipeline.defs.resources import SourcesFolder
 from ds_pipeline.lib.metrics import data_slices as slices
@@ -19,16 +20,16 @@ SLICE_KEY_NOTE = " One row set per data slice (slice_key: the rounds and 4W mont
     ins={"area_severity": dg.AssetIn(partition_mapping=ALL_ROUNDS),
          "displacement_by_area": dg.AssetIn(partition_mapping=ALL_ROUNDS)},
     outs={
-        "data_slices": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
+        "data_slices": metric_out("data_slices", automation_condition=REFRESH, description=(
             "The data slices: Return Index round, DTM round per population type, survey round and 4W month an "
             "as-of date chooses, with the date each applies from.")),
-        "service_gaps": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
+        "service_gaps": metric_out("service_gaps", automation_condition=REFRESH, description=(
             "Districts in need on an IASC criterion where the 4W month reports no active organisation on it."
             + SLICE_KEY_NOTE)),
-        "area_priority": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
+        "area_priority": metric_out("area_priority", automation_condition=REFRESH, description=(
             "Districts ranked by an explainable priority score (severity, returns, IDPs, criteria gap, actors)."
             + SLICE_KEY_NOTE)),
-        "referral_directory": dg.AssetOut(kinds={"pandas"}, automation_condition=REFRESH, description=(
+        "referral_directory": metric_out("referral_directory", automation_condition=REFRESH, description=(
             "Who provides what where: organisations active in the 4W month, by district." + SLICE_KEY_NOTE)),
     },
 )

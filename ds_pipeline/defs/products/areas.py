@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pandas as pd
 
+from ds_pipeline.defs.jobs import area_updates_job
+from ds_pipeline.defs.metadata import OWNERS
 from ds_pipeline.defs.partitions import months
 from ds_pipeline.defs.resources import PublishFolder, SourcesFolder
 from ds_pipeline.lib.edition_calendar import latest_complete_area_month
@@ -24,10 +26,11 @@ def month_partition_key(month: str) -> str:
     return f"{month}-01"
 
 
-@dg.asset(
+@dg.asset(  # files (HTML and PDF), no table: no column schema
     group_name="products",
     partitions_def=months,
     kinds={"html", "pdf"},
+    owners=OWNERS,
     ins={name: dg.AssetIn(name, partition_mapping=dg.AllPartitionMapping() if name in ROUND_TABLES else None)
          for name in AREA_TABLES},
     description="Area updates of one POA report month: each POA area in English and Arabic, HTML and PDF, "
@@ -50,12 +53,6 @@ def area_updates(
         "pages": dg.MetadataValue.json(published.pages),
         "suppressed_cells": published.suppressed_cells,
     })
-
-
-area_updates_job = dg.define_asset_job(
-    name="area_updates_monthly", selection=["area_updates"], partitions_def=months,
-    description="Build the area updates of a POA report month in English and Arabic.",
-)
 
 
 def deadline_day(sources: SourcesFolder) -> int:

@@ -3,9 +3,11 @@
 import dagster as dg
 import pandas as pd
 
+from ds_pipeline.defs.metadata import OWNERS
 from ds_pipeline.defs.partitions import weeks
 from ds_pipeline.defs.resources import PublishFolder, SourcesFolder
 from ds_pipeline.lib.edition_calendar import latest_complete_area_month, week_of_partition_key
+from ds_pipeline.lib.freshness import stale_sources
 from ds_pipeline.lib.products.area_publish import published_area_files
 from ds_pipeline.lib.products.brief import render_brief_html, render_brief_pdf
 from ds_pipeline.lib.products.edition import Edition, build_edition
@@ -32,9 +34,12 @@ def render_checked_brief(
     edition: Edition, label: str, allow_incomplete: bool = False, sources: SourcesFolder | None = None
 ) -> tuple[str, bytes]:
     """HTML and PDF of the brief under `label`; fails rather than publish a brief that lost a section or whose
-    section has no content (a "no data in this edition" statement counts only with `allow_incomplete`)."""
-    no_data = no_data_reasons(edition, sources.registry() if sources is not None else None)
-    html = render_brief_html(edition, label=label, no_data=no_data)
+    section has no content (a "no data in this edition" statement counts only with `allow_incomplete`). With
+    `sources`, the data-quality section names each source whose latest data is older than its registry cadence."""
+    registry = sources.registry() if sources is not None else None
+    no_data = no_data_reasons(edition, registry)
+    stale = stale_sources(edition.current.inventory, registry, edition.as_of) if registry is not None else None
+    html = render_brief_html(edition, label=label, no_data=no_data, stale=stale)
     pdf = render_brief_pdf(html, edition)
     problems = [f"section {heading!r} is missing from the PDF" for heading in missing_sections(pdf)]
     problems += section_content_problems(html, pdf, allow_incomplete=allow_incomplete)
@@ -46,9 +51,12 @@ def render_checked_brief(
     return html, pdf
 
 
+# The products are no tables, so they carry no column schema: the edition is a pickled object of tables, the
+# brief and the pack are files, the feedback reports are text files.
 @dg.asset(
     group_name="products",
     partitions_def=weeks,
+    owners=OWNERS,
     io_manager_key="edition_io_manager",
     ins={name: dg.AssetIn(name, partition_mapping=ALL_ROUNDS if name in ROUND_TABLES else None)
          for name in EDITION_TABLES},
@@ -61,7 +69,7 @@ def weekly_edition(context: dg.AssetExecutionContext, sources: SourcesFolder, **
     return edition
 
 
-@dg.asset(group_name="products", partitions_def=weeks, kinds={"html", "pdf"},
+@dg.asset(group_name="products", partitions_def=weeks, kinds={"html", "pdf"}, owners=OWNERS,
           description="The DSTWG weekly evidence brief, HTML and PDF, in the publish folder.")
 def dstwg_brief(
     context: dg.AssetExecutionContext, publish: PublishFolder, sources: SourcesFolder, weekly_edition: Edition
@@ -76,7 +84,7 @@ def dstwg_brief(
     )
 
 
-@dg.asset(group_name="products", partitions_def=weeks, kinds={"zip"},
+@dg.asset(group_name="products", partitions_def=weeks, kinds={"zip"}, owners=OWNERS,
           description="The RWG dissemination pack: the brief under the pack's label, HXL CSVs, XLSX, "
           "datapackage.json, SHA-256 manifest.")
 def rwg_pack(
@@ -97,7 +105,7 @@ def rwg_pack(
     return dg.MaterializeResult(metadata={"zip": dg.MetadataValue.path(str(path)), "zip_bytes": len(pack)})
 
 
-@dg.asset(group_name="products", kinds={"text"},
+@dg.asset(group_name="products", kinds={"text"}, owners=OWNERS,
           description="A readable report per received file with rejected rows: sheet, row, column and why.")
 def submission_feedback(
     context: dg.AssetExecutionContext,

@@ -9,18 +9,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from ds_pipeline.defs.partitions import weeks
+from ds_pipeline.defs.jobs import dstwg_weekly_job, weekly_products_job
 from ds_pipeline.lib.edition_calendar import last_complete_week, week_partition_key
-
-dstwg_weekly_job = dg.define_asset_job(
-    name="dstwg_weekly_brief", selection=["weekly_edition", "dstwg_brief"], partitions_def=weeks,
-    description="Build the edition of the last complete week and its DSTWG brief.",
-)
-rwg_pack_job = dg.define_asset_job(
-    name="rwg_dissemination_pack", selection=["weekly_edition", "dstwg_brief", "rwg_pack"], partitions_def=weeks,
-    description="Build the edition of the last complete week, its brief and the RWG dissemination pack.",
-)
-
 
 TIMEZONE = "Asia/Baghdad"
 
@@ -43,7 +33,7 @@ def dstwg_weekly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunReques
     return dg.RunRequest(partition_key=week_key(tick_day(context)))
 
 
-@dg.schedule(job=rwg_pack_job, cron_schedule="0 7 1 * *", execution_timezone=TIMEZONE,
+@dg.schedule(job=weekly_products_job, cron_schedule="0 7 1 * *", execution_timezone=TIMEZONE,
              default_status=dg.DefaultScheduleStatus.STOPPED,
              description="1st of the month 07:00 Baghdad: the RWG pack of the last complete week.")
 def rwg_monthly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:

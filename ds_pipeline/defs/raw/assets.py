@@ -1,20 +1,32 @@
 """Raw stage: every file of every registered source read as received, with file hash, time and row numbers."""
 
+from collections.abc import Sequence
+
 import dagster as dg
 import pandas as pd
 
 from ds_pipeline.defs.kinds import KINDS, partitions_of
+from ds_pipeline.defs.metadata import OWNERS, cadence_note, column_schema, freshness_policy, registry_at_load
 from ds_pipeline.defs.resources import SourcesFolder
+from ds_pipeline.lib.column_schemas import raw_table
 from ds_pipeline.lib.readers import READ_PROBLEM, read_kind
+from ds_pipeline.lib.registry import SourceEntry
 
 
-def raw_asset(kind: str) -> dg.AssetsDefinition:
+def raw_asset(kind: str, registry: Sequence[SourceEntry] = ()) -> dg.AssetsDefinition:
+    """The raw asset of a kind; `registry` (read when the definitions load) gives its sources' freshness policy."""
+    cadences = cadence_note(kind, registry)
+
     @dg.asset(
         name=f"{kind}_raw",
         group_name="raw",
         partitions_def=partitions_of(kind),
         kinds={"pandas"},
-        description=f"Rows of every {kind} source file as received (text), with provenance.",
+        owners=OWNERS,
+        freshness_policy=freshness_policy(kind, registry),
+        metadata={**column_schema(raw_table(kind)), **({"expected_cadence": cadences} if cadences else {})},
+        description=f"Rows of every {kind} source file as received (text), with provenance."
+        + (f" Expected cadence: {cadences}." if cadences else ""),
     )
     def _raw(context: dg.AssetExecutionContext, sources: SourcesFolder) -> pd.DataFrame:
         round_id = context.partition_key if context.has_partition_key else None
@@ -30,4 +42,5 @@ def raw_asset(kind: str) -> dg.AssetsDefinition:
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[raw_asset(kind) for kind in KINDS])
+    registry = registry_at_load()  # at load time, not at import: DS_SOURCES_DIR names the folder
+    return dg.Definitions(assets=[raw_asset(kind, registry) for kind in KINDS])

@@ -4,30 +4,10 @@ import json
 
 import dagster as dg
 
-from ds_pipeline.defs.kinds import KINDS, ROUND_KINDS
+from ds_pipeline.defs.jobs import ingest_job, round_job
 from ds_pipeline.defs.partitions import rounds
 from ds_pipeline.defs.resources import SourcesFolder
 from ds_pipeline.lib.drop_folder import folder_changes
-
-STAGES = ("raw", "validated", "rejected_at_validation", "conformed", "rejected_at_conforming")
-
-# Every round-partitioned asset: the ingestion chain of round-based sources and the per-round metrics.
-round_job = dg.define_asset_job(
-    name="round_job",
-    description="Read, validate and conform one DTM round and compute its per-round metrics.",
-    selection=dg.AssetSelection.assets(
-        *[f"{kind}_{stage}" for kind in ROUND_KINDS for stage in STAGES], "displacement_by_area", "area_severity"
-    ),
-    partitions_def=rounds,
-)
-
-# The ingestion chain of sources read whole: gazetteer, 4W, POA workbooks, household survey.
-ingest_job = dg.define_asset_job(
-    name="ingest_job",
-    description="Read, validate and conform the sources that are not split by round.",
-    selection=dg.AssetSelection.assets(*[f"{kind}_{stage}" for kind in KINDS if kind not in ROUND_KINDS
-                                         for stage in STAGES]),
-)
 
 
 @dg.sensor(

@@ -7,7 +7,9 @@ import pandas as pd
 from dagster_pandera import pandera_schema_to_dagster_type
 
 from ds_pipeline.defs.kinds import KINDS, indicator_columns, partitions_of
+from ds_pipeline.defs.metadata import OWNERS, column_schema
 from ds_pipeline.defs.resources import SourcesFolder
+from ds_pipeline.lib.column_schemas import rejected_table, validated_table
 from ds_pipeline.lib.settings import future_date_tolerance_days, household_sizes
 from ds_pipeline.lib.validation import MODELS, validate_raw
 
@@ -28,11 +30,14 @@ def validated_asset(kind: str) -> dg.AssetsDefinition:
         outs={
             f"{kind}_validated": dg.AssetOut(
                 kinds={"pandas"},
+                owners=OWNERS,
+                metadata=column_schema(validated_table(kind)),
                 description=f"{kind} rows that passed validation.",
                 dagster_type=validated_type(kind),
             ),
             f"{kind}_rejected_at_validation": dg.AssetOut(
-                kinds={"pandas"}, description=f"{kind} rows quarantined by validation, with file, row and reason."
+                kinds={"pandas"}, owners=OWNERS, metadata=column_schema(rejected_table()),
+                description=f"{kind} rows quarantined by validation, with file, row and reason.",
             ),
         },
     )

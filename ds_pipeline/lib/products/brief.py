@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ds_pipeline.lib.canonical import IASC_CRITERIA, SECTOR_CODES
+from ds_pipeline.lib.freshness import StaleSource
 from ds_pipeline.lib.products import charts
 from ds_pipeline.lib.products.edition import Edition
 from ds_pipeline.lib.products.formatting import SUPPRESSED_MARK, cell, group_label, number_text, percent
@@ -433,7 +434,9 @@ def _services(edition: Edition) -> dict[str, Any]:
     return context
 
 
-def _sources(edition: Edition) -> dict[str, Any]:
+def _sources(edition: Edition, stale: Sequence[StaleSource] | None = None) -> dict[str, Any]:
+    """Sources and data quality: each source's files and rows, the top quarantine reasons and, when `stale` is
+    given (None: freshness not assessed), one line per source older than its expected cadence."""
     sources = edition.tables["sources"].frame
     reasons = edition.tables["quarantine_reasons"].frame
     return {
@@ -455,6 +458,7 @@ def _sources(edition: Edition) -> dict[str, Any]:
             for _i, row in reasons.head(5).iterrows()
         ],
         "total_quarantined": f"{int(sources['rows_quarantined'].sum()):,}" if not sources.empty else "0",
+        "stale": None if stale is None else [source.message() for source in stale],
     }
 
 
@@ -485,9 +489,15 @@ def _method(edition: Edition) -> dict[str, Any]:
     }
 
 
-def brief_context(edition: Edition, label: str | None = None, no_data: dict[str, str] | None = None) -> dict[str, Any]:
+def brief_context(
+    edition: Edition,
+    label: str | None = None,
+    no_data: dict[str, str] | None = None,
+    stale: Sequence[StaleSource] | None = None,
+) -> dict[str, Any]:
     """Everything the template shows, as plain strings and lists. `no_data` (section title -> why) marks the
-    sections printed as "No data in this edition: <why>" (default: the edition's own section gaps)."""
+    sections printed as "No data in this edition: <why>" (default: the edition's own section gaps); `stale`
+    lists the sources older than their cadence (lib.freshness; None: freshness not assessed)."""
     from ds_pipeline.lib.products.gates import no_data_reasons
 
     return {
@@ -503,7 +513,7 @@ def brief_context(edition: Edition, label: str | None = None, no_data: dict[str,
         "criteria": _criteria(edition),
         "poa": _poa(edition),
         "services": _services(edition),
-        "sources": _sources(edition),
+        "sources": _sources(edition, stale),
         "method": _method(edition),
     }
 
@@ -519,14 +529,19 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_brief_html(edition: Edition, label: str | None = None, no_data: dict[str, str] | None = None) -> str:
+def render_brief_html(
+    edition: Edition,
+    label: str | None = None,
+    no_data: dict[str, str] | None = None,
+    stale: Sequence[StaleSource] | None = None,
+) -> str:
     """The brief as one self-contained HTML document (CSS and SVG charts inline). `label` replaces the
-    sensitivity label of the DSTWG brief (the RWG pack carries its copy under the pack's label); `no_data` as in
-    `brief_context`."""
+    sensitivity label of the DSTWG brief (the RWG pack carries its copy under the pack's label); `no_data` and
+    `stale` as in `brief_context`."""
     environment = _environment()
     css = (TEMPLATES_DIR / "brief.css").read_text(encoding="utf-8")
     template = environment.get_template("brief.html.j2")
-    return template.render(css=Markup(css), **brief_context(edition, label, no_data))
+    return template.render(css=Markup(css), **brief_context(edition, label, no_data, stale))
 
 
 @contextmanager
