@@ -23,7 +23,7 @@ ui: setup
 	@bash scripts/ui.sh
 
 bench: setup
-	$(BIN)/python scripts/benchmark.py --scales 1,10 --rounds 8
+	$(BIN)/python scripts/benchmark.py --scales 1,10 --rounds 8 --backfill-rounds 24
 
 # Messages of the area updates: extract them from code and templates, add the new ones to each language's catalogue
 catalogue: setup

@@ -1,12 +1,20 @@
-"""Performance benchmark: generate the demo sources at several scales and time the whole pipeline on each.
+"""Performance benchmark: time the pipeline's publishes against the floor of the same work, at several scales.
 
-Scale 1 is Iraq at national scale (about 5,000 DTM locations per round); scale 10 is ten times that. Each scale
-runs in its own child process, in a fresh temporary folder, with a throwaway SQLite warehouse and a throwaway
-Dagster instance, so the peak memory of one scale never leaks into another. Progress goes to stderr; the results
-go to stdout as a Markdown table (and to `--json FILE` if given).
+Scale 1 is Iraq at national scale (about 5,000 DTM locations per round); scale 10 is ten times that. At every scale:
+the full publish into a fresh SQLite warehouse and Dagster instance, and the floor (benchmarks/floor.py: the same
+library functions on data frames, no Dagster, no pandera validation, no warehouse), whose key figures must equal
+the publish's. At the first scale also: an incremental publish (one new round into an up-to-date warehouse), a
+backfill (a publish of 24 rounds into a fresh warehouse), the PDF render of the brief alone, `ds-pipeline check`
+on a 10,000-row file, and the publish on PostgreSQL (a throwaway server on loopback, scripts/test-postgres.sh).
 
-    .venv/bin/python scripts/benchmark.py [--scales 1,10] [--rounds 8] [--week 2026-W47] [--keep DIR]
-        [--json FILE] [--timeout S]
+Each measurement runs in a child process of its own, so its peak memory is its own (os.wait4). Progress goes to
+stderr; stdout gets a Markdown table headed by the machine it ran on, and its last line is the summary (one line):
+
+    bench: e2e_s=… peak_mb=… incremental_s=… scale10_ratio=… backfill24_s=… pdf_s=… check10k_s=…
+        floor_ratio=… pg_ratio=…
+
+    .venv/bin/python scripts/benchmark.py [--scales 1,10] [--rounds 8] [--backfill-rounds 24] [--week 2026-W47]
+        [--keep DIR] [--json FILE] [--timeout S] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -14,9 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -25,34 +32,19 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-DEFAULT_WEEK = "2026-W47"
-DEFAULT_SEED = 20261122  # the demo generator's default seed, so scale 1 is the bundled demo
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-COLUMNS = [
-    ("scale", "scale"),
-    ("dtm_rows_per_round", "DTM rows per round"),
-    ("rows_read", "total rows read"),
-    ("generate_s", "generate s"),
-    ("ingest_s", "ingest s"),
-    ("round_mean_s", "mean s per round"),
-    ("metrics_s", "metrics s"),
-    ("products_s", "products s"),
-    ("total_s", "total s"),
-    ("peak_mb", "peak MB"),
-]
+from benchmarks import measure  # noqa: E402
+from benchmarks.report import bench_line, bench_values, machine, markdown_table  # noqa: E402
+
+DEFAULT_WEEK = "2026-W47"
+PG_SCRIPT = ROOT / "scripts" / "test-postgres.sh"
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def scale_label(scale: float) -> str:
-    return f"{scale:g}"
-
-
-def max_rss_mb(who: int) -> float:
-    """Peak resident set size in MB of this process (RUSAGE_SELF) or of its waited-for children (Linux: KB)."""
-    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
@@ -63,89 +55,29 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Child: one scale
+# Child: one measurement
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def run_one_scale(scale: float, rounds: int, week: str, workdir: Path, result_path: Path) -> int:
-    """Generate the demo sources at `scale` in `workdir`, run the pipeline, and write the measurements as JSON.
-
-    The result file is rewritten after every stage, so if the process dies (killed for memory or time) the parent
-    still knows which stages finished, how long they took and which stage was running."""
-    from ds_pipeline.lib.demo import copy_demo_config, generate_demo_sources
-    from ds_pipeline.run import run_pipeline
-
-    label = scale_label(scale)
-    result: dict[str, Any] = {
-        "scale": scale, "rounds": rounds, "week": week, "status": "running", "stage": "generate",
-        "stage_started_at": time.time(), "stages": {}, "pid": os.getpid(),
-    }
-    write_json(result_path, result)
-
-    sources, publish = workdir / "sources", workdir / "published"
-    for stale in (workdir / "warehouse.db", workdir / "dagster", publish):
-        if stale.is_dir():
-            shutil.rmtree(stale)
-        elif stale.exists():
-            stale.unlink()
-    copy_demo_config(sources)
-    log(f"[scale {label}] generating demo sources ({rounds} rounds)")
-    t0 = time.perf_counter()
-    manifest = generate_demo_sources(sources, seed=DEFAULT_SEED, scale=scale, rounds=rounds)
-    result["generate_s"] = time.perf_counter() - t0
-    result["generate_peak_mb"] = max_rss_mb(resource.RUSAGE_SELF)
-    result["peak_mb_after_stage"] = {"generate": result["generate_peak_mb"]}
-    result["generated_rows"] = {source_id: info["rows"] for source_id, info in manifest["sources"].items()}
-    log(f"[scale {label}]   generate: {sum(result['generated_rows'].values()):,} rows in {result['generate_s']:.1f} s")
-
-    stage_clock = {"label": "", "t0": time.perf_counter()}
-
-    def progress(message: str) -> None:
-        text = message.strip()
-        if text.startswith("[") and "]" in text:  # "[i/n] what": a stage starts
-            stage_clock["label"], stage_clock["t0"] = text.split("] ", 1)[-1], time.perf_counter()
-            result["stage"], result["stage_started_at"] = stage_clock["label"], time.time()
-        elif " assets in " in text:  # "label: N assets in X s": it finished
-            stage, _ = text.split(":", 1)
-            result["stages"][stage] = time.perf_counter() - stage_clock["t0"]
-            result["peak_mb_after_stage"][stage] = max_rss_mb(resource.RUSAGE_SELF)
-        result["peak_mb_so_far"] = max_rss_mb(resource.RUSAGE_SELF)
-        write_json(result_path, result)
-        log(f"[scale {label}] {message.rstrip()}")
-
-    summary = run_pipeline(
-        sources,
-        publish,
-        week=week,
-        instance_dir=workdir / "dagster",
-        database_url=f"sqlite:///{(workdir / 'warehouse.db').resolve()}",
-        progress=progress,
-    )
-
-    inventory = summary.inventory
-    dtm = inventory[inventory["kind"] == "displacement"]
-    result.update(
-        status="ok",
-        stage="",
-        stages={name: seconds for name, seconds in summary.stages},
-        total_s=summary.seconds,
-        rounds_run=summary.rounds,
-        dtm_rows_per_round=float(dtm.groupby("round_id")["rows_read"].sum().mean()) if not dtm.empty else 0.0,
-        rows_read=int(inventory["rows_read"].sum()),
-        rows_accepted=int(inventory["rows_accepted"].sum()),
-        rows_quarantined=int(inventory["rows_quarantined"].sum()),
-        rows_by_source=inventory.groupby("source_id")[["rows_read", "rows_accepted", "rows_quarantined"]]
-        .sum()
-        .to_dict(orient="index"),
-        published=[p.name for p in summary.products],
-        peak_mb=max(max_rss_mb(resource.RUSAGE_SELF), max_rss_mb(resource.RUSAGE_CHILDREN)),
-    )
-    write_json(result_path, result)
-    return 0
+def run_child(args: argparse.Namespace) -> dict[str, Any]:
+    workdir = Path(args.workdir)
+    sources = Path(args.sources) if args.sources else None
+    if args.child == "publish":
+        return measure.measure_publish(args.scale, args.rounds, args.week, workdir, sources, args.database_url)
+    if args.child == "incremental":
+        return measure.measure_incremental(args.scale, args.rounds, args.week, workdir)
+    if args.child == "floor":
+        pipeline_dir = Path(args.pipeline_dir) if args.pipeline_dir else None
+        return measure.measure_floor(args.scale, args.rounds, args.week, workdir, sources, pipeline_dir)
+    if args.child == "pdf":
+        return measure.measure_pdf(workdir)
+    if args.child == "check":
+        return measure.measure_check(workdir)
+    raise ValueError(f"unknown measurement {args.child!r}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Parent: one child per scale, then the table
+# Parent: one child per measurement, then the table and the bench line
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -166,143 +98,181 @@ def wait_child(proc: subprocess.Popen[bytes], timeout: float | None) -> tuple[in
         time.sleep(0.25)
 
 
-def measure_scale(scale: float, args: argparse.Namespace) -> dict[str, Any]:
-    label = scale_label(scale)
-    with tempfile.TemporaryDirectory(prefix=f"ds-benchmark-{label}-") as tmp:
-        workdir = Path(args.keep) / f"scale-{label}" if args.keep else Path(tmp) / "run"
-        workdir.mkdir(parents=True, exist_ok=True)
-        result_path = Path(tmp) / "result.json"
-        command = [
-            sys.executable, str(Path(__file__).resolve()), "--one-scale", str(scale), "--rounds", str(args.rounds),
-            "--week", args.week, "--workdir", str(workdir), "--result", str(result_path),
-        ]
-        started = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=sys.stderr, start_new_session=True)
-        try:
-            code, child_peak_mb, timed_out = wait_child(proc, args.timeout)
-        except KeyboardInterrupt:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise
-        elapsed = time.perf_counter() - started
-        result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8")) if result_path.exists() else {}
-    result.setdefault("scale", scale)
-    result["peak_mb"] = max(result.get("peak_mb", 0.0), child_peak_mb)
-    result["child_wall_s"] = elapsed
+def measure_in_child(name: str, scale: float, rounds: int, args: argparse.Namespace, workdir: Path,
+                     child: str | None = None, **options: str) -> dict[str, Any]:
+    """Run one measurement (`child`: which one, default `name`) in a fresh child process; its result, with the
+    child's peak memory and wall time."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    result_path = workdir.parent / f"{workdir.name}.result.json"
+    result_path.unlink(missing_ok=True)
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", child or name, "--scale", str(scale),
+               "--rounds", str(rounds), "--week", args.week, "--workdir", str(workdir), "--result", str(result_path)]
+    for option, value in options.items():
+        command += [f"--{option.replace('_', '-')}", value]
+    log(f"== {name}, scale {scale:g}, {rounds} rounds")
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=sys.stderr, start_new_session=True)
+    try:
+        code, peak_mb, timed_out = wait_child(proc, args.timeout)
+    except KeyboardInterrupt:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8")) if result_path.exists() else {}
+    result.update(name=name, scale=scale, rounds=rounds, peak_mb=peak_mb, child_wall_s=time.perf_counter() - started)
     if code != 0 or result.get("status") != "ok":
-        if timed_out:
-            reason = f"killed after the {args.timeout:g} s time limit"
-        elif code < 0:
-            reason = f"killed by signal {signal.Signals(-code).name}"
-        else:
-            reason = result.get("error") or f"exit code {code}"
-        running = result.get("stage") or "?"
-        since = time.time() - result["stage_started_at"] if "stage_started_at" in result else float("nan")
-        result.update(status="failed", failure=f"{reason}, during '{running}' ({since:.0f} s into it)")
-        log(f"[scale {label}] FAILED: {result['failure']}; peak {result['peak_mb']:.0f} MB")
+        reason = (f"killed after the {args.timeout:g} s time limit" if timed_out
+                  else f"killed by signal {signal.Signals(-code).name}" if code < 0
+                  else result.get("error") or f"exit code {code}")
+        result.update(status="failed", failure=reason)
+        log(f"   FAILED: {reason}")
     else:
-        for transient in ("stage", "stage_started_at", "peak_mb_so_far", "pid"):
-            result.pop(transient, None)
-        log(f"[scale {label}] done in {result['total_s']:.1f} s, peak {result['peak_mb']:.0f} MB")
-    stages = result.get("stages", {})
-    round_times = [s for name, s in stages.items() if name.startswith("round ")]
-    result["ingest_s"] = stages.get("ingest")
-    result["round_mean_s"] = sum(round_times) / len(round_times) if round_times else None
-    result["metrics_s"] = stages.get("metrics")
-    result["products_s"] = next((s for name, s in stages.items() if name.startswith("products")), None)
+        log(f"   {result['seconds']:.2f} s, peak {peak_mb:.0f} MB")
     return result
 
 
-def markdown_table(results: list[dict[str, Any]]) -> str:
-    def cell(key: str, value: Any) -> str:
-        if value is None:
-            return "—"
-        if key == "scale":
-            return scale_label(value)
-        if key in ("dtm_rows_per_round", "rows_read"):
-            return f"{value:,.0f}"
-        if key == "peak_mb":
-            return f"{value:,.0f}"
-        return f"{value:,.1f}"
-
-    lines = ["| " + " | ".join(title for _, title in COLUMNS) + " |", "|" + "---:|" * len(COLUMNS)]
-    for r in results:
-        cells = [cell(key, r.get(key)) for key, _ in COLUMNS]
-        if r.get("status") != "ok":
-            cells[COLUMNS.index(("total_s", "total s"))] = f"failed: {r.get('failure', '?')}"
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
-CHECK_ROWS = 10_000
+def notes_of(result: dict[str, Any], publish: dict[str, Any] | None) -> str:
+    """The table's notes for one measurement."""
+    name = result["name"]
+    if result.get("status") != "ok":
+        return ""
+    if name in ("publish", "publish_pg"):
+        text = (f"{result['rows_accepted']:,} accepted, {result['rows_quarantined']:,} quarantined; "
+                f"rounds {result['round_jobs_s']:.1f} s")
+        if name == "publish_pg" and publish and publish.get("status") == "ok":
+            text += f"; {result['seconds'] / publish['seconds']:.2f} × SQLite"
+        return text
+    if name == "incremental":
+        return (f"+{result['new_round']} ({len(result['new_files'])} files); the {result['rounds'] - 1}-round "
+                f"publish before it (untimed) took {result['up_to_date_publish_s']:.1f} s")
+    if name == "backfill":
+        return f"all {result['rounds_run']} round jobs: {result['round_jobs_s']:.1f} s"
+    if name == "floor":
+        if result.get("key_figure_mismatches"):
+            return f"**KEY FIGURES DIFFER from the pipeline's** ({len(result['key_figure_mismatches'])})"
+        if "key_figure_mismatches" not in result:
+            return "not compared"
+        same = "HTML brief identical" if result.get("html_identical") else "HTML brief differs"
+        ratio = f"; publish / floor {publish['seconds'] / result['seconds']:.1f}" if publish and publish.get(
+            "status") == "ok" else ""
+        return (f"key figures = pipeline's; tables differing: {len(result.get('tables_differing', []))}; "
+                f"{same}{ratio}")
+    if name == "pdf":
+        return f"{result['pages']} pages"
+    if name == "check":
+        return (f"Python start-up included; {result['rows_accepted']:,} accepted, {result['rows_quarantined']:,} "
+                f"quarantined")
+    return ""
 
 
-def measure_check(workdir: Path, rows: int = CHECK_ROWS) -> dict[str, Any]:
-    """Wall time and peak memory of `ds-pipeline check --format json` on a partner 4W of `rows` rows (2% bad), run
-    as a user would: a fresh process, Python start-up included."""
-    from ds_pipeline.lib.iraq_cod_ab import DISTRICTS
+def run_all(args: argparse.Namespace, root: Path) -> list[dict[str, Any]]:
+    scales = [float(s) for s in args.scales.split(",") if s.strip()]
+    results: list[dict[str, Any]] = []
+    publishes: dict[float, dict[str, Any]] = {}
+    base = scales[0]
 
-    path = workdir / "partner_4w_10k.csv"
-    sectors, statuses = ("WASH", "Protection", "Food Security", "Education", "Health"), ("Ongoing", "Completed")
-    lines = ["org_acronym,sector_code,admin1_pcode,admin2_pcode,activity,status,people_targeted,people_reached,"
-             "period_start,period_end"]
-    for i in range(rows):
-        code = DISTRICTS[i % len(DISTRICTS)][0]
-        reached = "many" if i % 50 == 0 else str(50 + i % 400)  # every 50th row is not a number
-        lines.append(f"NGO-{i % 80},{sectors[i % 5]},{code[:5]},{code},Activity {i % 30},{statuses[i % 2]},"
-                     f"{100 + i % 500},{reached},2026-0{1 + i % 9}-01,2026-1{i % 2}-28")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "ds_pipeline.cli", "check", str(path), "--kind", "service_mapping",
-                           "--format", "json"], capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    report = json.loads(proc.stdout)[0]
-    return {"rows": rows, "exit_code": proc.returncode, "seconds": round(seconds, 2),
-            "peak_mb": round(max_rss_mb(resource.RUSAGE_CHILDREN), 1), "rows_accepted": report["rows_accepted"],
-            "rows_quarantined": report["rows_quarantined"]}
+    def scale_runs(scale: float) -> None:
+        folder = root / f"scale-{scale:g}"
+        sources = folder / "sources"
+        publish = measure_in_child("publish", scale, args.rounds, args, folder / "pipeline", sources=str(sources))
+        publishes[scale] = publish
+        results.append(publish)
+        options = {"sources": str(sources)}
+        if publish.get("status") == "ok":
+            options["pipeline_dir"] = str(folder / "pipeline")
+        results.append(measure_in_child("floor", scale, args.rounds, args, folder / "floor", **options))
+
+    scale_runs(base)
+    if results[-1].get("status") == "ok":
+        results.append(measure_in_child("pdf", base, args.rounds, args, root / f"scale-{base:g}" / "floor"))
+    results.append(measure_in_child("check", base, 0, args, root / "check"))
+    results.append(measure_in_child("incremental", base, args.rounds, args, root / "incremental"))
+    results.append(measure_in_child("backfill", base, args.backfill_rounds, args, root / "backfill" / "pipeline",
+                                    child="publish", sources=str(root / "backfill" / "sources")))
+    if not args.no_postgres:
+        results.append(measure_postgres(args, root, base))
+    for scale in scales[1:]:
+        scale_runs(scale)
+    for result in results:
+        result["notes"] = notes_of(result, publishes.get(result.get("scale")))
+    return results
+
+
+def measure_postgres(args: argparse.Namespace, root: Path, scale: float) -> dict[str, Any]:
+    """The publish of the first scale into a throwaway PostgreSQL server of its own (own folder and port, so
+    nobody else's test server is touched), stopped afterwards."""
+    # its own folder beside (not inside) the private temporary folder: the server runs as the postgres user
+    folder = Path(tempfile.gettempdir()) / f"ds-benchmark-postgres-{os.getpid()}"
+    env = {**os.environ, "DS_TEST_PG_DIR": str(folder), "DS_TEST_PG_PORT": str(free_port())}
+    started = subprocess.run(["bash", str(PG_SCRIPT), "start"], capture_output=True, text=True, env=env, check=False)
+    url = started.stdout.strip().splitlines()[-1] if started.returncode == 0 and started.stdout.strip() else ""
+    if not url:
+        reason = (started.stderr.strip().splitlines() or ["no URL printed"])[-1]
+        log(f"== publish_pg: PostgreSQL could not be started: {reason}")
+        return {"name": "publish_pg", "scale": scale, "rounds": args.rounds, "status": "failed",
+                "failure": f"PostgreSQL could not be started: {reason}"}
+    try:
+        sources = root / f"scale-{scale:g}" / "sources"
+        return measure_in_child("publish_pg", scale, args.rounds, args, root / "postgres-run", child="publish",
+                                sources=str(sources), database_url=url)
+    finally:
+        subprocess.run(["bash", str(PG_SCRIPT), "stop"], capture_output=True, env=env, check=False)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", default="1,10", help="comma-separated demo scales (1 = Iraq at national scale)")
-    parser.add_argument("--rounds", type=int, default=8, help="DTM rounds to generate and run")
+    parser.add_argument("--scales", default="1,10", help="comma-separated demo scales; the first gets every "
+                        "measurement, the others the publish and the floor")
+    parser.add_argument("--rounds", type=int, default=8, help="DTM rounds to generate and publish")
+    parser.add_argument("--backfill-rounds", type=int, default=24, help="rounds of the backfill measurement")
     parser.add_argument("--week", default=DEFAULT_WEEK, help="ISO week of the products (YYYY-Www)")
-    parser.add_argument("--keep", metavar="DIR", help="keep each scale's sources, warehouse and products in DIR")
+    parser.add_argument("--keep", metavar="DIR", help="keep every measurement's sources, warehouse and products")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    parser.add_argument("--timeout", type=float, help="seconds after which a scale's run is killed (default: none)")
-    parser.add_argument("--one-scale", type=float, help=argparse.SUPPRESS)
-    parser.add_argument("--workdir", help=argparse.SUPPRESS)
-    parser.add_argument("--result", help=argparse.SUPPRESS)
+    parser.add_argument("--timeout", type=float, help="seconds after which a measurement is killed (default: none)")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL publish")
+    for hidden in ("--child", "--workdir", "--result", "--sources", "--pipeline-dir", "--database-url"):
+        parser.add_argument(hidden, help=argparse.SUPPRESS)
+    parser.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.one_scale is not None:
+    if args.child:
         result_path = Path(args.result)
         try:
-            return run_one_scale(args.one_scale, args.rounds, args.week, Path(args.workdir), result_path)
+            facts = run_child(args)
+            write_json(result_path, {**facts, "status": "ok"})
+            return 0
         except Exception as error:  # recorded for the parent, which reports it in the table
             traceback.print_exc()
-            partial = json.loads(result_path.read_text(encoding="utf-8")) if result_path.exists() else {}
-            partial.update(status="failed", error=f"{type(error).__name__}: {error}")
-            write_json(result_path, partial)
+            write_json(result_path, {"status": "failed", "error": f"{type(error).__name__}: {error}"})
             return 1
 
+    info = machine()
+    with tempfile.TemporaryDirectory(prefix="ds-benchmark-") as tmp:
+        root = Path(args.keep).resolve() if args.keep else Path(tmp)
+        results = run_all(args, root)
+    mismatches = [(r["scale"], p) for r in results if r["name"] == "floor" for p in r.get("key_figure_mismatches", [])]
+    for scale, problem in mismatches:
+        message = f"FLOOR MISMATCH at scale {scale:g}: the floor's key figures differ from the pipeline's: {problem}"
+        log(message)
+        print(message)
     scales = [float(s) for s in args.scales.split(",") if s.strip()]
-    results = []
-    for scale in scales:
-        log(f"== scale {scale_label(scale)}: {args.rounds} rounds, products for {args.week}")
-        results.append(measure_scale(scale, args))
-    print(markdown_table(results))
-    with tempfile.TemporaryDirectory(prefix="ds-bench-check-") as tmp:
-        check = measure_check(Path(tmp))
-    print(f"\n`ds-pipeline check` on a {check['rows']:,}-row 4W: {check['seconds']} s, {check['peak_mb']} MB peak "
-          f"(exit {check['exit_code']}: {check['rows_accepted']:,} accepted, {check['rows_quarantined']:,} "
-          "quarantined)")
+    values = bench_values(results, base_scale=scales[0], big_scale=scales[-1] if len(scales) > 1 else 10.0)
     if args.json:
-        write_json(Path(args.json), {"rounds": args.rounds, "week": args.week, "cpus": os.cpu_count(),
-                                     "results": results, "check": check})
-    return 0 if all(r.get("status") == "ok" for r in results) else 1
+        write_json(Path(args.json), {"week": args.week, "rounds": args.rounds, "machine": info, "results": results,
+                                     "bench": values})
+    print(markdown_table(results, info))
+    print()
+    print(bench_line(values))
+    failed = mismatches or any(r.get("status") != "ok" and r["name"] != "publish_pg" for r in results)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
