@@ -23,6 +23,7 @@ from ds_pipeline.lib.edition_calendar import (
     week_partition_key,
 )
 from ds_pipeline.lib.registry import load_registry
+from ds_pipeline.lib.round_fingerprints import record_fingerprints, round_fingerprints, stored_fingerprints
 from ds_pipeline.lib.scratch import scratch_folder, sweep_orphans
 from ds_pipeline.lib.settings import load_settings
 from ds_pipeline.lib.sources_folder import (
@@ -78,11 +79,14 @@ class RunSummary:
     withdrawn: list[Withdrawal] = field(default_factory=list)  # stored rounds whose files are gone
     late: list[LateRound] = field(default_factory=list)  # new rounds below the latest stored round of their source
     jobs: list[str] = field(default_factory=list)  # the jobs launched, in order (defs/jobs.py)
+    unchanged: list[str] = field(default_factory=list)  # rounds up to date in the warehouse, not run again
 
     def render(self) -> str:
         lines = ["", f"Summary — edition {self.week}, rounds {', '.join(self.rounds) or 'none'}"]
         lines += [f"  {w.render()}" for w in self.withdrawn]
         lines += [f"  {r.render()}" for r in self.late]
+        if self.unchanged:
+            lines.append(f"  rounds up to date, not run again: {', '.join(self.unchanged)}")
         if self.inventory is not None and not self.inventory.empty:
             by_source = self.inventory.groupby("source_id", sort=True)[
                 ["rows_read", "rows_accepted", "rows_quarantined"]
@@ -235,6 +239,10 @@ def run_pipeline(
                     instance.delete_dynamic_partition("rounds", withdrawal.round_id)
                 for key in sorted(round_assets, key=lambda k: group(k) == "raw"):  # raw last: records it
                     delete_partitions(engine, "__".join(key.path), "round_id", [withdrawal.round_id])
+            record_fingerprints(engine, {}, forget=[w.round_id for w in summary.withdrawn])
+            fingerprints = round_fingerprints(sources_dir, registry, present, settings)
+            up_to_date = {r for r, fingerprint in stored_fingerprints(engine).items()
+                          if fingerprints.get(r) == fingerprint and any(r in s for s in stored.values())}
             engine.dispose()
 
             def stage(label: str, job: dg.UnresolvedAssetJobDefinition, partition_key: str | None = None) -> None:
@@ -256,8 +264,16 @@ def run_pipeline(
             progress(f"[1/{total}] gazetteer, 4W, POA workbooks, survey: read, validate, conform")
             stage("ingest", jobs.ingest_job)
             for i, round_id in enumerate(rounds, start=2):
+                if round_id in up_to_date:
+                    progress(f"[{i}/{total}] round {round_id}: up to date (files, gazetteer, settings, registry and "
+                             "code unchanged since it was stored), not run again")
+                    summary.unchanged.append(round_id)
+                    continue
                 progress(f"[{i}/{total}] round {round_id}: read, validate, conform, metrics")
                 stage(f"round {round_id}", jobs.round_job, round_id)
+                engine = make_engine(database_url)
+                record_fingerprints(engine, {round_id: fingerprints[round_id]})  # stored: skipped until it changes
+                engine.dispose()
             progress(f"[{len(rounds) + 2}/{total}] metrics over all rounds and data quality")
             stage("metrics", jobs.metrics_job)
             engine = make_engine(database_url)
