@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -113,7 +113,8 @@ class RunSummary:
 
 
 @contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a block (the resources' variables of an in-process run)."""
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
@@ -137,7 +138,7 @@ def _instance(instance_dir: Path | None) -> Iterator[dg.DagsterInstance]:
     config = instance_dir / "dagster.yaml"
     if not config.exists():
         config.write_text(LOCAL_INSTANCE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
-    with _environment({"DAGSTER_HOME": str(instance_dir.resolve())}):
+    with environment({"DAGSTER_HOME": str(instance_dir.resolve())}):
         with dg.DagsterInstance.get() as instance:
             yield instance
 
@@ -210,7 +211,7 @@ def run_pipeline(
     summary = RunSummary(week=week, rounds=[])
     lock = warehouse_lock(database_url, lock_timeout, progress)  # one publish at a time, for the whole run
     try:
-        with lock, _environment(env), _instance(instance_dir) as instance:
+        with lock, environment(env), _instance(instance_dir) as instance:
             present = present_files(sources_dir, registry)  # again: the files may have changed while waiting
             rounds = summary.rounds = rounds_present(registry, present)
             from ds_pipeline.definitions import defs as load_definitions

@@ -9,9 +9,10 @@ VENV="${VENV:-.venv}"
 
 # Debian packages: Pango/HarfBuzz for WeasyPrint (PDF briefs), DejaVu fonts, Noto Naskh Arabic (the Arabic area
 # updates; SIL Open Font License), PostgreSQL (server for the
-# warehouse tests, started on loopback by scripts/test-postgres.sh), poppler-utils (PDF page previews), Chromium
+# warehouse tests, started on loopback by scripts/test-postgres.sh), Redis (the Celery broker of the scale-out tests,
+# started on loopback by scripts/test-redis.sh), poppler-utils (PDF page previews), Chromium
 # (the HTML brief is opened in a real headless browser by the tests).
-DEB_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core postgresql poppler-utils chromium"
+DEB_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core postgresql redis-server poppler-utils chromium"
 missing=""
 for pkg in $DEB_PACKAGES; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"

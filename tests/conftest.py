@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,12 +70,28 @@ def defs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dg.Definitions:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """URL of a real PostgreSQL database, started for this test session and stopped after it."""
-    script = ROOT / "scripts" / "test-postgres.sh"
-    started = subprocess.run(["bash", str(script), "start"], capture_output=True, text=True, check=False)
+    # a folder and a port of this session's own, so that two test sessions never stop each other's server
+    yield from _loopback_server("PostgreSQL", "test-postgres.sh", {
+        "DS_TEST_PG_DIR": f"/tmp/ds-pipeline-test-pg-{os.getpid()}", "DS_TEST_PG_PORT": str(_free_port())})
+
+
+def _loopback_server(name: str, script: str, variables: dict[str, str]) -> Iterator[str]:
+    """Start a throwaway server with scripts/<script> (its URL is the last line it prints), stop it afterwards."""
+    own = {**os.environ, **variables}
+    command = ["bash", str(ROOT / "scripts" / script)]
+    started = subprocess.run([*command, "start"], capture_output=True, text=True, check=False, env=own)
     if started.returncode != 0:
-        pytest.fail(f"could not start PostgreSQL for the tests: {started.stderr.strip()}")
+        pytest.fail(f"could not start {name} for the tests: {started.stderr.strip()}")
     yield started.stdout.strip().splitlines()[-1]
-    subprocess.run(["bash", str(script), "stop"], capture_output=True, check=False)
+    subprocess.run([*command, "stop"], capture_output=True, check=False, env=own)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -102,3 +119,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "zip": edition / f"IRQ_RWG_pack_{WEEK}.zip",
         "areas": root / "published" / "areas" / AREA_MONTH,
     }
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """URL of a real Redis server on loopback (a Celery broker and result backend), started for this test session
+    and stopped after it."""
+    yield from _loopback_server("Redis", "test-redis.sh",
+                                {"DS_TEST_REDIS_DIR": f"/tmp/ds-pipeline-test-redis-{os.getpid()}"})
