@@ -54,14 +54,6 @@ def area_languages(settings: dict[str, Any]) -> list[Language]:
         raise AreaPublicationError(f"settings area_updates.digits: {error}") from None
 
 
-def pdf_text(pdf: bytes) -> str:
-    import io
-
-    from pypdf import PdfReader
-
-    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
-
-
 def _problems(name: str, pages: int, text: str, language: Language) -> list[str]:
     problems = []
     if not PAGES[0] <= pages <= PAGES[1]:
@@ -79,6 +71,7 @@ def render_area_files(tables: dict[str, pd.DataFrame], month: str, settings: dic
     AreaPublicationError naming each problem."""
     from ds_pipeline.lib.products.area_render import render_area_html, render_area_pdf
     from ds_pipeline.lib.products.area_update import build_area_updates
+    from ds_pipeline.lib.products.verify import pdf_text
 
     try:
         updates = build_area_updates(tables, month, settings)

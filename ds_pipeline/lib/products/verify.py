@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import io
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from ds_pipeline.lib.products.brief import SECTION_TITLES as BRIEF_SECTIONS
 
 
+@lru_cache(maxsize=8)
 def pdf_text(pdf: bytes) -> str:
-    """The text of every page, as a reader's copy-paste would give it (whitespace collapsed)."""
+    """The text of every page, as a reader's copy-paste would give it (whitespace collapsed). Kept for the last few
+    PDFs: the section checks of one brief read the same text twice, and extracting it takes about a second."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
