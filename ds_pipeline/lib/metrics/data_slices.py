@@ -20,8 +20,8 @@ from ds_pipeline.lib.metrics import empty_table, numeric
 from ds_pipeline.lib.metrics.prioritisation import (
     AREA_PRIORITY_COLUMNS,
     COMPONENT_LABELS,
-    PRIORITY_COMPONENTS,
     area_priority,
+    checked_weights,
     min_components,
     priority_weights,
 )
@@ -254,7 +254,7 @@ def duplicate_rows(table: pd.DataFrame, keys: tuple[str, ...]) -> list[str]:
 def rank_problems(priority: pd.DataFrame, weights: dict[str, float]) -> list[str]:
     """Per slice: ranks of the ranked districts are not 1..n in order of priority score, an unranked district
     has a rank, or a district's components assessed and not assessed do not name every weighted component."""
-    weighted = [c for c in PRIORITY_COMPONENTS if float(weights.get(c, 0.0)) > 0]
+    weighted = [c for c, weight in checked_weights(weights).items() if weight > 0]
     labels = {COMPONENT_LABELS[c] for c in weighted}
     problems = []
     for key, rows in priority.groupby(SLICE_KEY, sort=False):

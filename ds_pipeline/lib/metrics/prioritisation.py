@@ -67,7 +67,9 @@ def _districts(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["area_level"] == "district"]
 
 
-def _checked_weights(weights: dict[str, float]) -> dict[str, float]:
+def checked_weights(weights: dict[str, float]) -> dict[str, float]:
+    """Every component's weight; a component the settings give no weight is left out of the score (weight 0 by
+    the settings' meaning, not a missing value); unknown components, negative weights or none positive raise."""
     unknown = sorted(set(weights) - set(PRIORITY_COMPONENTS))
     if unknown:
         raise ValueError(f"unknown prioritisation components: {', '.join(unknown)}")
@@ -166,7 +168,7 @@ def area_priority(
     _require_one_round_per_population(displacement)
     require_single_slice(criteria, "survey_round", "criteria")
     require_single_slice(coverage, "month", "coverage")
-    checked = _checked_weights(weights)
+    checked = checked_weights(weights)
     severity, displacement = _districts(severity), _districts(displacement)
     criteria, coverage = _districts(criteria), _districts(coverage)
 

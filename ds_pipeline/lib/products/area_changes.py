@@ -52,7 +52,9 @@ def _largest_change_subdistrict(update: AreaUpdate, current: AsOfSlice, previous
         rows = part.severity[(part.severity["area_level"] == "subdistrict") & part.severity["area_id"].isin(codes)]
         return pd.to_numeric(rows.set_index("area_id")["returnee_individuals"], errors="coerce")
 
-    change = by_subdistrict(current).sub(by_subdistrict(previous), fill_value=0).abs()
+    # only sub-districts with Return Index data in both rounds: a sub-district assessed in one of them is not a
+    # movement of its whole population
+    change = by_subdistrict(current).sub(by_subdistrict(previous)).abs().dropna()
     change = change[change > 0]
     if change.empty:
         return None
