@@ -114,14 +114,13 @@ class AreaFormatter:
             return self.code(value)  # a round id: R139, S2026
         return self.text(value)
 
-    def sentence(self, message: str, values: dict[str, Any], figures: dict[str, str]) -> Markup:
+    def sentence(self, message: str, values: dict[str, Any]) -> Markup:
         shown: dict[str, Any] = {}
         for key, value in values.items():
             if isinstance(value, KeyFigure):
                 shown[key] = self.figure_change(value) if key == "change" else self.figure_value(value)
             else:
                 shown[key] = self.value(value)
-        del figures
         return Markup(escape(self._(message))).format(**shown)
 
 
@@ -278,7 +277,7 @@ def area_context(update: AreaUpdate, language: Language) -> dict[str, Any]:
         "figures": [{"label": fmt.term(f.label), "value": fmt.figure_value(f), "change": fmt.figure_change(f),
                      "source": fmt.code(f.source) if f.source else ""} for f in update.key_figures],
         "previous_month": fmt.month(update.previous_month),
-        "changes": [fmt.sentence(c.message, c.values, {}) for c in update.changes],
+        "changes": [fmt.sentence(c.message, c.values) for c in update.changes],
         "severity_round": fmt.code(update.severity_round) if update.severity_round else fmt.term(N_("no data")),
         "severity_chart": Markup(severity_chart(update, fmt)),
         "severity": _severity_rows(update, fmt),
