@@ -8,11 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # What the PDF products need at run time: Pango/HarfBuzz for WeasyPrint, DejaVu and Noto fonts (Noto Naskh Arabic
-# for the Arabic area updates) and fontconfig to find them. No compilers, no browser (only the tests use one).
+# for the Arabic area updates), fontconfig to find them, poppler-utils (pdftotext) for the brief's text check.
+# No compilers, no browser (only the tests use one).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
-        fonts-dejavu-core fonts-noto-core fontconfig \
+        fonts-dejavu-core fonts-noto-core fontconfig poppler-utils \
     && rm -rf /var/lib/apt/lists/* \
     && fc-cache -f
 

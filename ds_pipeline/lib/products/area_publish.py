@@ -83,7 +83,7 @@ def render_area_files(tables: dict[str, pd.DataFrame], month: str, settings: dic
                 stem = update.stem(language.code)
                 html = render_area_html(update, language)
                 pdf, count = render_area_pdf(html, update.as_of)
-                problems += _problems(f"{stem}.pdf", count, pdf_text(pdf), language)
+                problems += _problems(f"{stem}.pdf", count, pdf_text(pdf, language.direction == "rtl"), language)
                 files[f"{stem}.html"], files[f"{stem}.pdf"], pages[stem] = html.encode("utf-8"), pdf, count
     except MissingTranslation as error:
         raise AreaPublicationError(f"area updates {month}: {error}") from None

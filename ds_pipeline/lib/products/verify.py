@@ -5,20 +5,40 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from functools import lru_cache
 from html.parser import HTMLParser
 
 from ds_pipeline.lib.products.brief import SECTION_TITLES as BRIEF_SECTIONS
 
+PDFTOTEXT = "pdftotext"  # poppler-utils (Debian package, installed by set-up and in the image)
+
+
+class PdfTextError(RuntimeError):
+    """The text of a PDF could not be extracted (the extractor is missing or failed)."""
+
 
 @lru_cache(maxsize=8)
-def pdf_text(pdf: bytes) -> str:
+def pdf_text(pdf: bytes, right_to_left: bool = False) -> str:
     """The text of every page, as a reader's copy-paste would give it (whitespace collapsed). Kept for the last few
-    PDFs: the section checks of one brief read the same text twice, and extracting it takes about a second."""
-    from pypdf import PdfReader
+    PDFs: the section checks of one brief read the same text twice.
 
-    reader = PdfReader(io.BytesIO(pdf))
-    return re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in reader.pages))
+    Left-to-right text is extracted by poppler's `pdftotext` (about 0.05 s for the 9-page brief, against 0.8 s
+    with pypdf). Right-to-left text goes through pypdf: pdftotext moves Arabic combining marks (shadda, fatha)
+    away from their letter and splits words there, so Arabic headings would not be found; pypdf keeps them."""
+    if right_to_left:
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(pdf))
+        return re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in reader.pages))
+    try:
+        done = subprocess.run([PDFTOTEXT, "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise PdfTextError(f"{PDFTOTEXT} is not installed (Debian package poppler-utils): run `make setup`") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise PdfTextError(f"{PDFTOTEXT} could not read the PDF: {reason[-1] if reason else done.returncode}")
+    return re.sub(r"\s+", " ", done.stdout.decode("utf-8")).strip()
 
 
 def pdf_page_count(pdf: bytes) -> int:
