@@ -284,8 +284,7 @@ def run_floor(sources_dir: Path, week: str, out_dir: Path | None = None) -> Floo
         zipped = pack.build_pack(edition, html, pdf)
     if out_dir is not None:
         with clock.stage("write"):
-            pack.write_brief(out_dir, edition, html, pdf)
-            pack.write_pack(out_dir, edition, zipped)
+            pack.write_edition(out_dir, edition, html, pdf, zipped)
 
     inventory = tables["source_inventory"]
     rows = {name: int(inventory[name].sum()) for name in ("rows_read", "rows_accepted", "rows_quarantined")}

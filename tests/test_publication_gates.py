@@ -23,7 +23,7 @@ from ds_pipeline.lib.products.atomic import staged_folder
 from ds_pipeline.lib.products.brief import SECTION_TITLES, render_brief_document
 from ds_pipeline.lib.products.edition import Edition
 from ds_pipeline.lib.products.gates import NO_DATA, section_gaps, unreconciled_inventory
-from ds_pipeline.lib.products.pack import write_brief
+from ds_pipeline.lib.products.pack import write_edition
 from ds_pipeline.lib.products.verify import pdf_text, section_content_problems
 from ds_pipeline.lib.registry import load_registry
 
@@ -177,14 +177,14 @@ def test_a_no_data_statement_passes_only_when_incomplete_publication_is_allowed(
 
 
 def test_an_edition_folder_is_replaced_whole_or_not_at_all(edition: Edition, tmp_path: Path) -> None:
-    write_brief(tmp_path, edition, "<html>first</html>", b"%PDF first")
+    write_edition(tmp_path, edition, "<html>first</html>", b"%PDF first")
     folder = tmp_path / WEEK
     before = _digests(folder)
     with pytest.raises(RuntimeError), staged_folder(folder, keep=True) as staging:
         (staging / f"{edition.brief_stem}.html").write_bytes(b"<html>half</html>")
         raise RuntimeError("the PDF could not be rendered")
     assert _digests(folder) == before
-    html, _pdf = write_brief(tmp_path, edition, "<html>second</html>", b"%PDF second")
+    html = write_edition(tmp_path, edition, "<html>second</html>", b"%PDF second")["html"]
     assert html.read_text() == "<html>second</html>"
     assert sorted(p.name for p in tmp_path.iterdir()) == [f".{WEEK}.lock", WEEK]  # no staging or retired folder
 

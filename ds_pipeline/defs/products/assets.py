@@ -12,7 +12,7 @@ from ds_pipeline.lib.products.area_publish import published_area_files
 from ds_pipeline.lib.products.brief import render_brief_html, render_brief_pdf
 from ds_pipeline.lib.products.edition import Edition, build_edition
 from ds_pipeline.lib.products.gates import no_data_reasons
-from ds_pipeline.lib.products.pack import build_pack, write_brief, write_pack
+from ds_pipeline.lib.products.pack import build_pack, write_edition
 from ds_pipeline.lib.products.submission_feedback import feedback_reports
 from ds_pipeline.lib.products.verify import missing_sections, pdf_page_count, section_content_problems
 
@@ -69,40 +69,47 @@ def weekly_edition(context: dg.AssetExecutionContext, sources: SourcesFolder, **
     return edition
 
 
-@dg.asset(group_name="products", partitions_def=weeks, kinds={"html", "pdf"}, owners=OWNERS,
-          description="The DSTWG weekly evidence brief, HTML and PDF, in the publish folder.")
-def dstwg_brief(
+@dg.multi_asset(
+    group_name="products",
+    partitions_def=weeks,
+    can_subset=True,
+    outs={
+        "dstwg_brief": dg.AssetOut(
+            kinds={"html", "pdf"}, owners=OWNERS, is_required=False,
+            description="The DSTWG weekly evidence brief, HTML and PDF, in the publish folder."),
+        "rwg_pack": dg.AssetOut(
+            kinds={"zip"}, owners=OWNERS, is_required=False,
+            description="The RWG dissemination pack: the brief as published, HXL CSVs, XLSX, datapackage.json, "
+            "SHA-256 manifest."),
+    },
+)
+def weekly_products(
     context: dg.AssetExecutionContext, publish: PublishFolder, sources: SourcesFolder, weekly_edition: Edition
-) -> dg.MaterializeResult:
-    html, pdf = render_checked_brief(weekly_edition, weekly_edition.sensitivity_label, publish.allow_incomplete,
-                                     sources)
-    html_path, pdf_path = write_brief(publish.root, weekly_edition, html, pdf)
-    context.log.info(f"brief written: {pdf_path} ({len(pdf):,} bytes)")
-    return dg.MaterializeResult(
-        metadata={"html": dg.MetadataValue.path(str(html_path)), "pdf": dg.MetadataValue.path(str(pdf_path)),
-                  "pdf_bytes": len(pdf), "pdf_pages": pdf_page_count(pdf)}
-    )
-
-
-@dg.asset(group_name="products", partitions_def=weeks, kinds={"zip"}, owners=OWNERS,
-          description="The RWG dissemination pack: the brief under the pack's label, HXL CSVs, XLSX, "
-          "datapackage.json, SHA-256 manifest.")
-def rwg_pack(
-    context: dg.AssetExecutionContext, publish: PublishFolder, sources: SourcesFolder, weekly_edition: Edition
-) -> dg.MaterializeResult:
+):
+    """The brief is rendered and checked once per edition; the pack carries those very files, so the brief a DSTWG
+    member reads and the pack's copy are the same bytes. Brief and pack are written in one folder swap."""
     from ds_pipeline.lib.products.expectations import quality_files, validate_edition
 
-    html, pdf = render_checked_brief(weekly_edition, weekly_edition.pack_sensitivity_label,
-                                     publish.allow_incomplete, sources)
-    deadline_day = int((sources.settings().get("poa", {}) or {}).get("deadline_day", 10))
-    area_month = latest_complete_area_month(weekly_edition.as_of, deadline_day)
-    areas = published_area_files(publish.root, area_month)  # the month's area updates, once published
-    pack = build_pack(weekly_edition, html, pdf, quality=quality_files(validate_edition(weekly_edition)),
-                      areas=areas)
-    path = write_pack(publish.root, weekly_edition, pack)
-    context.log.info(f"pack written: {path} ({len(pack):,} bytes, area updates of {area_month}: "
-                     f"{len(areas) // 2 if areas else 'not published yet'})")
-    return dg.MaterializeResult(metadata={"zip": dg.MetadataValue.path(str(path)), "zip_bytes": len(pack)})
+    edition, selected = weekly_edition, context.selected_output_names
+    html, pdf = render_checked_brief(edition, edition.sensitivity_label, publish.allow_incomplete, sources)
+    pack = None
+    if "rwg_pack" in selected:
+        deadline_day = int((sources.settings().get("poa", {}) or {}).get("deadline_day", 10))
+        area_month = latest_complete_area_month(edition.as_of, deadline_day)
+        areas = published_area_files(publish.root, area_month)  # the month's area updates, once published
+        pack = build_pack(edition, html, pdf, quality=quality_files(validate_edition(edition)), areas=areas)
+        context.log.info(f"pack: {len(pack):,} bytes, area updates of {area_month}: "
+                         f"{len(areas) // 2 if areas else 'not published yet'}")
+    brief = "dstwg_brief" in selected  # the pack alone leaves the published brief as it is
+    paths = write_edition(publish.root, edition, html if brief else None, pdf if brief else None, pack)
+    if brief:
+        context.log.info(f"brief written: {paths['pdf']} ({len(pdf):,} bytes)")
+        yield dg.MaterializeResult(asset_key="dstwg_brief", metadata={
+            "html": dg.MetadataValue.path(str(paths["html"])), "pdf": dg.MetadataValue.path(str(paths["pdf"])),
+            "pdf_bytes": len(pdf), "pdf_pages": pdf_page_count(pdf)})
+    if pack is not None:
+        yield dg.MaterializeResult(asset_key="rwg_pack", metadata={
+            "zip": dg.MetadataValue.path(str(paths["pack"])), "zip_bytes": len(pack)})
 
 
 @dg.asset(group_name="products", kinds={"text"}, owners=OWNERS,

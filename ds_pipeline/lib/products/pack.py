@@ -263,18 +263,16 @@ def edition_folder(out_dir: Path, edition: Edition) -> Path:
     return folder
 
 
-def write_brief(out_dir: Path, edition: Edition, html: str, pdf: bytes) -> tuple[Path, Path]:
-    """Write the brief's HTML and PDF into the edition's folder, atomically (the folder is staged beside it and
-    swapped into place); returns their paths."""
-    html_path, pdf_path = write_files_atomically(
-        Path(out_dir) / edition.week, {f"{edition.brief_stem}.html": html.encode("utf-8"),
-                                       f"{edition.brief_stem}.pdf": pdf})
-    return html_path, pdf_path
-
-
-def write_pack(out_dir: Path, edition: Edition, pack: bytes) -> Path:
-    """Write the RWG pack zip into the edition's folder, atomically like `write_brief`; returns its path."""
-    return write_files_atomically(Path(out_dir) / edition.week, {edition.pack_name: pack})[0]
+def write_edition(
+    out_dir: Path, edition: Edition, html: str | None = None, pdf: bytes | None = None, pack: bytes | None = None
+) -> dict[str, Path]:
+    """Write the brief's HTML and PDF and/or the RWG pack into the edition's folder in one step (the folder is
+    staged beside it and swapped into place, its other files kept); returns the written paths by kind."""
+    files = {"html": (f"{edition.brief_stem}.html", html.encode("utf-8") if html is not None else None),
+             "pdf": (f"{edition.brief_stem}.pdf", pdf), "pack": (edition.pack_name, pack)}
+    written = {kind: entry for kind, entry in files.items() if entry[1] is not None}
+    paths = write_files_atomically(Path(out_dir) / edition.week, {name: data for name, data in written.values()})
+    return dict(zip(written, paths, strict=True))
 
 
 def publish_edition(
@@ -285,8 +283,7 @@ def publish_edition(
     html = render_brief_html(edition)
     pdf, pages = render_brief_document(html, edition)
     pack = build_pack(edition, html, pdf)
-    html_path, pdf_path = write_brief(out_dir, edition, html, pdf)
-    paths = {"html": html_path, "pdf": pdf_path, "pack": write_pack(out_dir, edition, pack)}
+    paths = write_edition(out_dir, edition, html, pdf, pack)
     return {
         "week": week,
         "as_of": edition.as_of.isoformat(),
