@@ -40,6 +40,7 @@ from ds_pipeline.lib.warehouse_lock import DEFAULT_LOCK_TIMEOUT_SECONDS, warehou
 # Dagster's console log stays silent (failures and their tracebacks are in the run's event log); a failing stage
 # is reported as one line by `failure_message`.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 LOCAL_INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "dagster.local.yaml"
 
 
@@ -141,6 +142,19 @@ def _instance(instance_dir: Path | None) -> Iterator[dg.DagsterInstance]:
     with environment({"DAGSTER_HOME": str(instance_dir.resolve())}):
         with dg.DagsterInstance.get() as instance:
             yield instance
+
+
+def contiguous_ranges(keys: list[str], order: list[str]) -> list[list[str]]:
+    """`keys` cut into runs of partitions adjacent in `order` (the instance's order of the round partitions): each
+    run of round assets covers one such range, so a fresh publish or a backfill of consecutive rounds is one run."""
+    position = {key: i for i, key in enumerate(order)}
+    ranges: list[list[str]] = []
+    for key in sorted(keys, key=position.__getitem__):
+        if ranges and position[key] == position[ranges[-1][-1]] + 1:
+            ranges[-1].append(key)
+        else:
+            ranges.append([key])
+    return ranges
 
 
 def _check_edition_week(week: str, week_key: str) -> None:
@@ -246,12 +260,15 @@ def run_pipeline(
                           if fingerprints.get(r) == fingerprint and any(r in s for s in stored.values())}
             engine.dispose()
 
-            def stage(label: str, job: dg.UnresolvedAssetJobDefinition, partition_key: str | None = None) -> None:
-                """Launch one of the pipeline's jobs (defs/jobs.py) in this instance, as the schedules do."""
+            def stage(label: str, job: dg.UnresolvedAssetJobDefinition, partition_key: str | None = None,
+                      partition_range: tuple[str, str] | None = None) -> None:
+                """Launch one of the pipeline's jobs (defs/jobs.py) in this instance, as the schedules do; with
+                `partition_range`, one run over that range of partitions (as a single-run backfill does)."""
                 t0 = time.perf_counter()
                 definition = definitions.resolve_job_def(job.name)
+                tags = {RANGE_START: partition_range[0], RANGE_END: partition_range[1]} if partition_range else None
                 result = definition.execute_in_process(
-                    instance=instance, partition_key=partition_key, run_config=QUIET, raise_on_error=False
+                    instance=instance, partition_key=partition_key, run_config=QUIET, raise_on_error=False, tags=tags
                 )
                 if not result.success:
                     raise PipelineError(failure_message(label, result))
@@ -261,21 +278,23 @@ def run_pipeline(
                 assets = len(definition.asset_layer.selected_asset_keys)
                 progress(f"  {label}: {assets} assets in {seconds:.1f} s")
 
-            total = 3 + len(rounds) + (1 if month else 0)
+            to_run = [r for r in rounds if r not in up_to_date]
+            summary.unchanged = [r for r in rounds if r in up_to_date]
+            batches = contiguous_ranges(to_run, instance.get_dynamic_partitions("rounds"))
+            total = 3 + len(batches) + (1 if month else 0)
             progress(f"[1/{total}] gazetteer, 4W, POA workbooks, survey: read, validate, conform")
             stage("ingest", jobs.ingest_job)
-            for i, round_id in enumerate(rounds, start=2):
-                if round_id in up_to_date:
-                    progress(f"[{i}/{total}] round {round_id}: up to date (files, gazetteer, settings, registry and "
-                             "code unchanged since it was stored), not run again")
-                    summary.unchanged.append(round_id)
-                    continue
-                progress(f"[{i}/{total}] round {round_id}: read, validate, conform, metrics")
-                stage(f"round {round_id}", jobs.round_job, round_id)
+            if summary.unchanged:
+                progress(f"  rounds up to date (files, gazetteer, settings, registry and code unchanged since they "
+                         f"were stored), not run again: {', '.join(summary.unchanged)}")
+            for i, batch in enumerate(batches, start=2):
+                named = batch[0] if len(batch) == 1 else f"{batch[0]}–{batch[-1]} ({len(batch)} rounds)"
+                progress(f"[{i}/{total}] round {named}: read, validate, conform, metrics")
+                stage(f"round {named}", jobs.round_job, partition_range=(batch[0], batch[-1]))
                 engine = make_engine(database_url)
-                record_fingerprints(engine, {round_id: fingerprints[round_id]})  # stored: skipped until it changes
+                record_fingerprints(engine, {r: fingerprints[r] for r in batch})  # skipped until they change
                 engine.dispose()
-            progress(f"[{len(rounds) + 2}/{total}] metrics over all rounds and data quality")
+            progress(f"[{len(batches) + 2}/{total}] metrics over all rounds and data quality")
             stage("metrics", jobs.metrics_job)
             engine = make_engine(database_url)
             summary.inventory = read_table(engine, "source_inventory")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import dagster as dg
 import pytest
@@ -94,6 +96,30 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@contextmanager
+def recorded_calls() -> Iterator[dict[str, list]]:
+    """Record, while a publish runs in this process: each PDF render of the brief (its edition's week) and each
+    table the warehouse IO manager reads (table, partition keys, columns)."""
+    from ds_pipeline.defs import resources
+    from ds_pipeline.lib.products import brief
+
+    calls: dict[str, list] = {"brief_pdf_renders": [], "warehouse_reads": []}
+    render, read = brief.render_brief_document, resources.read_table
+
+    def recorded_render(html: str, edition):  # noqa: ANN001, ANN202 - same signature as the function it records
+        calls["brief_pdf_renders"].append(edition.week)
+        return render(html, edition)
+
+    def recorded_read(engine, table, partition_column=None, partition_keys=None, columns=None):  # noqa: ANN001, ANN202
+        calls["warehouse_reads"].append((table, None if partition_keys is None else tuple(partition_keys),
+                                         None if columns is None else tuple(columns)))
+        return read(engine, table, partition_column, partition_keys, columns)
+
+    with mock.patch.object(brief, "render_brief_document", recorded_render), \
+            mock.patch.object(resources, "read_table", recorded_read):
+        yield calls
+
+
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A small generated demo folder (scale 0.05, 3 rounds) run through every asset, published for WEEK."""
@@ -103,8 +129,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
     plant_markup_and_formulas(sources)
     database = f"sqlite:///{root}/warehouse.db"
     lines: list[str] = []
-    summary = run_pipeline(sources, root / "published", week=WEEK, database_url=database, progress=lines.append,
-                           month=AREA_MONTH)
+    with recorded_calls() as calls:  # what the structural tests of speed look at (tests/test_speed_structure.py)
+        summary = run_pipeline(sources, root / "published", week=WEEK, database_url=database, progress=lines.append,
+                               month=AREA_MONTH)
     edition = root / "published" / WEEK
     return {
         "root": root,
@@ -113,6 +140,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "engine": sa.create_engine(database),
         "database": database,
         "summary": summary,
+        "calls": calls,
         "progress": lines,
         "html": edition / f"IRQ_DSTWG_brief_{WEEK}_en.html",
         "pdf": edition / f"IRQ_DSTWG_brief_{WEEK}_en.pdf",

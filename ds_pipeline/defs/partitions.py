@@ -5,6 +5,11 @@ import dagster as dg
 # "R139": one partition per DTM round; added by the CLI, the new-round sensor or the UI.
 rounds = dg.DynamicPartitionsDefinition(name="rounds")
 
+# A run of round assets may cover several rounds (a range of partition keys): a backfill of many rounds from the
+# UI is one run, and `ds-pipeline publish` runs every round to (re)build in one run. Each round's rows are still
+# written and replaced as their own partition.
+ROUND_BACKFILL = dg.BackfillPolicy.single_run()
+
 # One partition per ISO week (key = the Monday). The schedules and `ds-pipeline publish` build the last complete
 # week (ds_pipeline.lib.edition_calendar.last_complete_week); the current week is included too (end_offset=1) so
 # that a provisional edition of it can still be built on request (`--week`, or from the UI).

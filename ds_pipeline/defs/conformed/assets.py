@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from ds_pipeline.defs.kinds import KINDS, partitions_of
+from ds_pipeline.defs.kinds import KINDS, backfill_policy_of, partitions_of
 from ds_pipeline.defs.metadata import OWNERS, column_schema
 from ds_pipeline.defs.resources import SourcesFolder
 from ds_pipeline.lib.admin_names import load_crosswalk, settings_pcode_problems
@@ -22,6 +22,7 @@ def conformed_asset(kind: str) -> dg.AssetsDefinition:
         name=f"{kind}_conforming",
         group_name="conformed",
         partitions_def=partitions_of(kind),
+        backfill_policy=backfill_policy_of(kind),
         ins=ins,
         outs={
             f"{kind}_conformed": dg.AssetOut(

@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from ds_pipeline.defs.metadata import metric_asset_args, metric_out
-from ds_pipeline.defs.partitions import rounds
+from ds_pipeline.defs.partitions import ROUND_BACKFILL, rounds
 from ds_pipeline.defs.resources import SourcesFolder
 from ds_pipeline.lib.metrics.criteria import criteria_progress, iris_composite
 from ds_pipeline.lib.metrics.displacement import displacement_by_area as displacement_by_area_table
@@ -18,14 +18,16 @@ from ds_pipeline.lib.settings import household_sizes, sector_criteria
 REFRESH = dg.AutomationCondition.eager()
 
 
-@dg.asset(group_name="metrics", partitions_def=rounds, **metric_asset_args("displacement_by_area"),
+@dg.asset(group_name="metrics", partitions_def=rounds, backfill_policy=ROUND_BACKFILL,
+          **metric_asset_args("displacement_by_area"),
           description="IDPs and returnees by governorate, district and POA area, by shelter type, per round.")
 def displacement_by_area(sources: SourcesFolder, displacement_conformed: pd.DataFrame) -> pd.DataFrame:
     sizes = household_sizes(sources.settings())
     return displacement_by_area_table(displacement_conformed, sizes.camp_household_size, sizes.household_size)
 
 
-@dg.asset(group_name="metrics", partitions_def=rounds, **metric_asset_args("area_severity"),
+@dg.asset(group_name="metrics", partitions_def=rounds, backfill_policy=ROUND_BACKFILL,
+          **metric_asset_args("area_severity"),
           description="Return Index severity of areas: returnees by severity, weighted scores, hotspots, per round.")
 def area_severity(sources: SourcesFolder, return_index_conformed: pd.DataFrame) -> pd.DataFrame:
     cut = sources.settings()["return_index"]

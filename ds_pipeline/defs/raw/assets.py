@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import dagster as dg
 import pandas as pd
 
-from ds_pipeline.defs.kinds import KINDS, partitions_of
+from ds_pipeline.defs.kinds import KINDS, backfill_policy_of, partitions_of
 from ds_pipeline.defs.metadata import OWNERS, cadence_note, column_schema, freshness_policy, registry_at_load
 from ds_pipeline.defs.resources import SourcesFolder
 from ds_pipeline.lib.column_schemas import raw_table
@@ -21,6 +21,7 @@ def raw_asset(kind: str, registry: Sequence[SourceEntry] = ()) -> dg.AssetsDefin
         name=f"{kind}_raw",
         group_name="raw",
         partitions_def=partitions_of(kind),
+        backfill_policy=backfill_policy_of(kind),
         kinds={"pandas"},
         owners=OWNERS,
         freshness_policy=freshness_policy(kind, registry),
@@ -29,8 +30,10 @@ def raw_asset(kind: str, registry: Sequence[SourceEntry] = ()) -> dg.AssetsDefin
         + (f" Expected cadence: {cadences}." if cadences else ""),
     )
     def _raw(context: dg.AssetExecutionContext, sources: SourcesFolder) -> pd.DataFrame:
-        round_id = context.partition_key if context.has_partition_key else None
-        frame = read_kind(sources.root, sources.registry(), kind, round_id)
+        registry = sources.registry()
+        round_ids = context.partition_keys if partitions_of(kind) is not None else [None]  # one or several rounds
+        frames = [read_kind(sources.root, registry, kind, round_id) for round_id in round_ids]
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
         files = frame["source_file"].nunique()
         unreadable = int((frame[READ_PROBLEM] != "").sum())
         context.log.info(f"{kind}: read {len(frame)} rows from {files} files ({unreadable} with a read problem)")

@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 from dagster_pandera import pandera_schema_to_dagster_type
 
-from ds_pipeline.defs.kinds import KINDS, indicator_columns, partitions_of
+from ds_pipeline.defs.kinds import KINDS, backfill_policy_of, indicator_columns, partitions_of
 from ds_pipeline.defs.metadata import OWNERS, column_schema
 from ds_pipeline.defs.resources import SourcesFolder
 from ds_pipeline.lib.column_schemas import rejected_table, validated_table
@@ -26,6 +26,7 @@ def validated_asset(kind: str) -> dg.AssetsDefinition:
         name=f"{kind}_validation",
         group_name="validated",
         partitions_def=partitions_of(kind),
+        backfill_policy=backfill_policy_of(kind),
         ins={"raw": dg.AssetIn(f"{kind}_raw")},
         outs={
             f"{kind}_validated": dg.AssetOut(
