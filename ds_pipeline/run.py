@@ -23,7 +23,12 @@ from ds_pipeline.lib.edition_calendar import (
     week_partition_key,
 )
 from ds_pipeline.lib.registry import load_registry
-from ds_pipeline.lib.round_fingerprints import record_fingerprints, round_fingerprints, stored_fingerprints
+from ds_pipeline.lib.round_fingerprints import (
+    INGEST_KEY,
+    record_fingerprints,
+    round_fingerprints,
+    stored_fingerprints,
+)
 from ds_pipeline.lib.scratch import scratch_folder, sweep_orphans
 from ds_pipeline.lib.settings import load_settings
 from ds_pipeline.lib.sources_folder import (
@@ -34,7 +39,7 @@ from ds_pipeline.lib.sources_folder import (
     rounds_present,
     withdrawn_rounds,
 )
-from ds_pipeline.lib.warehouse import delete_partitions, make_engine, read_table, stored_partitions
+from ds_pipeline.lib.warehouse import delete_partitions, make_engine, read_table, stored_partitions, table_exists
 from ds_pipeline.lib.warehouse_lock import DEFAULT_LOCK_TIMEOUT_SECONDS, warehouse_lock
 
 # Dagster's console log stays silent (failures and their tracebacks are in the run's event log); a failing stage
@@ -81,11 +86,14 @@ class RunSummary:
     late: list[LateRound] = field(default_factory=list)  # new rounds below the latest stored round of their source
     jobs: list[str] = field(default_factory=list)  # the jobs launched, in order (defs/jobs.py)
     unchanged: list[str] = field(default_factory=list)  # rounds up to date in the warehouse, not run again
+    ingest_unchanged: bool = False  # the sources read whole were up to date, not run again
 
     def render(self) -> str:
         lines = ["", f"Summary — edition {self.week}, rounds {', '.join(self.rounds) or 'none'}"]
         lines += [f"  {w.render()}" for w in self.withdrawn]
         lines += [f"  {r.render()}" for r in self.late]
+        if self.ingest_unchanged:
+            lines.append("  gazetteer, 4W, POA workbooks, survey up to date, not run again")
         if self.unchanged:
             lines.append(f"  rounds up to date, not run again: {', '.join(self.unchanged)}")
         if self.inventory is not None and not self.inventory.empty:
@@ -256,8 +264,13 @@ def run_pipeline(
                     delete_partitions(engine, "__".join(key.path), "round_id", [withdrawal.round_id])
             record_fingerprints(engine, {}, forget=[w.round_id for w in summary.withdrawn])
             fingerprints = round_fingerprints(sources_dir, registry, present, settings)
-            up_to_date = {r for r, fingerprint in stored_fingerprints(engine).items()
+            stored_prints = stored_fingerprints(engine)
+            up_to_date = {r for r, fingerprint in stored_prints.items()
                           if fingerprints.get(r) == fingerprint and any(r in s for s in stored.values())}
+            ingest_tables = ["__".join(k.path) for k in
+                             definitions.resolve_job_def(jobs.ingest_job.name).asset_layer.selected_asset_keys]
+            ingest_up_to_date = stored_prints.get(INGEST_KEY) == fingerprints[INGEST_KEY] and all(
+                table_exists(engine, t) for t in ingest_tables)
             engine.dispose()
 
             def stage(label: str, job: dg.UnresolvedAssetJobDefinition, partition_key: str | None = None,
@@ -278,22 +291,36 @@ def run_pipeline(
                 assets = len(definition.asset_layer.selected_asset_keys)
                 progress(f"  {label}: {assets} assets in {seconds:.1f} s")
 
+            def run_and_record(label: str, job: dg.UnresolvedAssetJobDefinition, keys: list[str],
+                               partition_range: tuple[str, str] | None = None) -> None:
+                """Run a stage whose rows are fingerprinted: the stored fingerprints of `keys` are dropped first (a
+                run that fails half-way is never taken for up to date) and recorded once it succeeded."""
+                engine = make_engine(database_url)
+                record_fingerprints(engine, {}, forget=keys)
+                engine.dispose()
+                stage(label, job, partition_range=partition_range)
+                engine = make_engine(database_url)
+                record_fingerprints(engine, {k: fingerprints[k] for k in keys})  # skipped until they change
+                engine.dispose()
+
             to_run = [r for r in rounds if r not in up_to_date]
             summary.unchanged = [r for r in rounds if r in up_to_date]
             batches = contiguous_ranges(to_run, instance.get_dynamic_partitions("rounds"))
             total = 3 + len(batches) + (1 if month else 0)
-            progress(f"[1/{total}] gazetteer, 4W, POA workbooks, survey: read, validate, conform")
-            stage("ingest", jobs.ingest_job)
+            if ingest_up_to_date:
+                progress(f"[1/{total}] gazetteer, 4W, POA workbooks, survey: up to date (files, settings, registry "
+                         "and code unchanged since they were stored), not run again")
+                summary.ingest_unchanged = True
+            else:
+                progress(f"[1/{total}] gazetteer, 4W, POA workbooks, survey: read, validate, conform")
+                run_and_record("ingest", jobs.ingest_job, [INGEST_KEY])
             if summary.unchanged:
                 progress(f"  rounds up to date (files, gazetteer, settings, registry and code unchanged since they "
                          f"were stored), not run again: {', '.join(summary.unchanged)}")
             for i, batch in enumerate(batches, start=2):
                 named = batch[0] if len(batch) == 1 else f"{batch[0]}–{batch[-1]} ({len(batch)} rounds)"
                 progress(f"[{i}/{total}] round {named}: read, validate, conform, metrics")
-                stage(f"round {named}", jobs.round_job, partition_range=(batch[0], batch[-1]))
-                engine = make_engine(database_url)
-                record_fingerprints(engine, {r: fingerprints[r] for r in batch})  # skipped until they change
-                engine.dispose()
+                run_and_record(f"round {named}", jobs.round_job, batch, partition_range=(batch[0], batch[-1]))
             progress(f"[{len(batches) + 2}/{total}] metrics over all rounds and data quality")
             stage("metrics", jobs.metrics_job)
             engine = make_engine(database_url)

@@ -1,5 +1,6 @@
-"""Rounds that are up to date in the warehouse are not run again by a publish: what changes a round's fingerprint,
-and a publish after one changed round file equal to a fresh publish of the same files."""
+"""Rounds, and the sources read whole, that are up to date in the warehouse are not run again by a publish: what
+changes a fingerprint, a publish after one changed file equal to a fresh publish of the same files, and a run that
+failed half-way never taken for up to date."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ from conftest import WEEK
 
 from ds_pipeline.lib.demo import copy_demo_config, generate_demo_sources
 from ds_pipeline.lib.registry import load_registry
-from ds_pipeline.lib.round_fingerprints import record_fingerprints, round_fingerprints, stored_fingerprints
+from ds_pipeline.lib.round_fingerprints import (
+    INGEST_KEY,
+    record_fingerprints,
+    round_fingerprints,
+    stored_fingerprints,
+)
 from ds_pipeline.lib.settings import load_settings
 from ds_pipeline.lib.sources_folder import present_files
 from ds_pipeline.lib.warehouse import read_table
-from ds_pipeline.run import run_pipeline
+from ds_pipeline.run import PipelineError, run_pipeline
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +48,12 @@ def test_a_round_file_changes_its_round_only_and_the_configuration_changes_every
 
     folder = Path(shutil.copytree(sources, tmp_path / "sources"))
     before = _fingerprints(folder)
-    first, second = sorted(before)
+    first, second = sorted(r for r in before if r != INGEST_KEY)
     path = _round_file(folder, second)
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n", 1))
     after = _fingerprints(folder)
     assert after[first] == before[first] and after[second] != before[second]
+    assert after[INGEST_KEY] == before[INGEST_KEY]  # a round file is not read by the ingestion
     gazetteer = next((folder / "files" / "gazetteer").glob("*.csv"))
     gazetteer.write_bytes(gazetteer.read_bytes() + b"\n")
     assert all(_fingerprints(folder)[r] != after[r] for r in after)  # rounds are conformed with the gazetteer
@@ -85,6 +92,7 @@ def test_a_publish_runs_only_the_changed_round_and_gives_what_a_fresh_publish_gi
     path.write_text("".join(lines[:-1]), encoding="utf-8-sig")  # the partner withdraws one location
     again = run_pipeline(folder, tmp_path / "out", week=WEEK, database_url=database, progress=lambda _: None)
     assert again.unchanged == rounds[:-1] and again.jobs.count("round_job") == 1
+    assert again.ingest_unchanged and "ingest_job" not in again.jobs
     fresh_database = f"sqlite:///{tmp_path}/fresh.db"
     run_pipeline(folder, tmp_path / "fresh", week=WEEK, database_url=fresh_database, progress=lambda _: None)
     for table in ("return_index_raw", "displacement_conformed", "area_severity", "displacement_by_area",
@@ -92,3 +100,39 @@ def test_a_publish_runs_only_the_changed_round_and_gives_what_a_fresh_publish_gi
         pd.testing.assert_frame_equal(_rows(database, table), _rows(fresh_database, table), obj=table)
     for name in (f"IRQ_DSTWG_brief_{WEEK}_en.html", f"IRQ_RWG_pack_{WEEK}.zip"):
         assert (tmp_path / "out" / WEEK / name).read_bytes() == (tmp_path / "fresh" / WEEK / name).read_bytes()
+
+
+def test_a_changed_4w_file_runs_the_ingestion_again_and_a_failed_run_is_never_taken_for_up_to_date(
+    sources: Path, tmp_path: Path
+) -> None:
+    import shutil
+    from unittest import mock
+
+    from ds_pipeline.defs.conformed import assets as conformed_assets
+
+    folder = Path(shutil.copytree(sources, tmp_path / "sources"))
+    database = f"sqlite:///{tmp_path}/warehouse.db"
+    quiet = {"week": WEEK, "database_url": database, "progress": lambda _: None}
+    first = run_pipeline(folder, tmp_path / "out", **quiet)
+    assert not first.ingest_unchanged and first.jobs[0] == "ingest_job"
+    assert stored_fingerprints(sa.create_engine(database))[INGEST_KEY] == _fingerprints(folder)[INGEST_KEY]
+    four_w = next((folder / "files" / "4w").glob("*"))
+    original = four_w.read_bytes()
+    four_w.write_bytes(original.replace(b"\n", b"\r\n", 1))  # the same rows, other bytes
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("conforming failed")
+
+    with mock.patch.object(conformed_assets, "conform", broken), pytest.raises(PipelineError):
+        run_pipeline(folder, tmp_path / "out", **quiet)
+    assert INGEST_KEY not in stored_fingerprints(sa.create_engine(database))  # dropped before the ingestion ran
+    four_w.write_bytes(original)  # back to the files of the first publish: the ingestion still runs again
+    again = run_pipeline(folder, tmp_path / "out", **quiet)
+    assert not again.ingest_unchanged and again.jobs.count("ingest_job") == 1 and again.jobs.count("round_job") == 0
+    fresh = f"sqlite:///{tmp_path}/fresh.db"
+    run_pipeline(folder, tmp_path / "fresh", week=WEEK, database_url=fresh, progress=lambda _: None)
+    for table in ("service_mapping_conformed", "gazetteer_conformed", "household_survey_validated",
+                  "source_inventory"):
+        pd.testing.assert_frame_equal(_rows(database, table), _rows(fresh, table), obj=table)
+    last = run_pipeline(folder, tmp_path / "out", **quiet)
+    assert last.ingest_unchanged and last.jobs == ["metrics_job", "rwg_dissemination_pack"]

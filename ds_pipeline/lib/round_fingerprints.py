@@ -1,7 +1,7 @@
-"""Whether a stored round is up to date: a fingerprint of everything a round's rows depend on (its files, the
-gazetteer and p-code crosswalk they are conformed with, settings.yaml, the registry and the pipeline's code), kept
-in the warehouse by `ds-pipeline publish` after each round it runs. A round whose fingerprint is unchanged is not
-run again; any change to one of those runs it again."""
+"""Whether a stored round, or the ingestion of the sources read whole, is up to date: a fingerprint of everything
+their rows depend on (their files, the gazetteer and p-code crosswalk they are conformed with, settings.yaml, the
+registry and the pipeline's code), kept in the warehouse by `ds-pipeline publish` after each round or ingestion it
+runs. A round (or the ingestion) whose fingerprint is unchanged is not run again; any change runs it again."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from ds_pipeline.lib.registry import SourceEntry, SourceFile
 from ds_pipeline.lib.warehouse import read_table, table_exists, write_table
 
 FINGERPRINT_TABLE = "round_fingerprints"
+INGEST_KEY = "ingest"  # the sources read whole (gazetteer, 4W, POA workbooks, survey); round keys are R<number>
 PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -58,25 +59,25 @@ def configuration_fingerprint(
 def round_fingerprints(
     sources_dir: Path, registry: list[SourceEntry], present: dict[str, list[SourceFile]], settings: dict[str, Any]
 ) -> dict[str, str]:
-    """Round -> fingerprint of its files (paths and contents) and of what they are conformed with."""
+    """Round -> fingerprint of its files (paths and contents) and of what they are conformed with; under
+    `INGEST_KEY`, the same over the files of the sources read whole."""
     configuration = configuration_fingerprint(sources_dir, registry, present, settings)
-    files: dict[str, list[SourceFile]] = {}
+    files: dict[str, list[SourceFile]] = {INGEST_KEY: []}
     for source_files in present.values():
         for source_file in source_files:
-            if source_file.round_id:
-                files.setdefault(source_file.round_id, []).append(source_file)
+            files.setdefault(source_file.round_id or INGEST_KEY, []).append(source_file)
     fingerprints = {}
-    for round_id, round_files in files.items():
+    for key, key_files in files.items():
         digest = hashlib.sha256(configuration.encode())
-        for source_file in sorted(round_files, key=lambda f: (f.source_id, f.relative_path)):
+        for source_file in sorted(key_files, key=lambda f: (f.source_id, f.relative_path)):
             digest.update(f"{source_file.source_id}:{source_file.relative_path}".encode())
             digest.update(_file_digest(sources_dir / source_file.relative_path))
-        fingerprints[round_id] = digest.hexdigest()
+        fingerprints[key] = digest.hexdigest()
     return fingerprints
 
 
 def stored_fingerprints(engine: sa.Engine) -> dict[str, str]:
-    """Round -> fingerprint recorded by the last publish that ran it ({} for a new warehouse)."""
+    """Round (or `INGEST_KEY`) -> fingerprint recorded by the last publish that ran it ({} for a new warehouse)."""
     if not table_exists(engine, FINGERPRINT_TABLE):
         return {}
     table = read_table(engine, FINGERPRINT_TABLE)
