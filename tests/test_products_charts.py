@@ -58,3 +58,31 @@ def test_weeks_and_source_date_epoch(monkeypatch):
     with source_date_epoch(week_as_of("2026-W47")):
         assert os.environ["SOURCE_DATE_EPOCH"] == "1795305600"  # 2026-11-22T00:00:00Z
     assert os.environ["SOURCE_DATE_EPOCH"] == "1"
+
+
+def test_charts_reach_the_pdf_renderer_as_images_drawn_like_the_inline_svg(tmp_path):
+    import datetime as dt
+    import subprocess
+
+    import weasyprint
+    from PIL import Image, ImageChops
+
+    from ds_pipeline.lib.products.brief import render_pdf
+
+    svg = charts.ranked_bars("gaps", ["Sinjar", "Balad", "Ramadi"], [1200.0, 800.0, 50.0], "Returnees")
+    html = ("<html><head><style>figure svg, figure img { max-width: 100%; height: auto; }</style></head><body>"
+            f"<h1>Chart</h1><figure>{svg}</figure></body></html>")
+    converted = charts.as_images(html)
+    assert "<svg" not in converted and converted.count('<img class="chart" alt="Ranked bars: Returnees"') == 1
+    inline = weasyprint.HTML(string=html).write_pdf()  # the chart drawn from the inline SVG
+    as_image, pages = render_pdf(html, dt.date(2026, 11, 22))
+    assert pages == 1
+    without_chart = weasyprint.HTML(string=html.replace(svg, "")).write_pdf()
+    drawn = []
+    for name, pdf in (("inline", inline), ("image", as_image), ("without", without_chart)):
+        (tmp_path / f"{name}.pdf").write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "72", "-png", "-singlefile", str(tmp_path / f"{name}.pdf"),
+                        str(tmp_path / name)], check=True)
+        drawn.append(Image.open(tmp_path / f"{name}.png").convert("RGB"))
+    assert ImageChops.difference(drawn[0], drawn[1]).getbbox() is None  # the same pixels
+    assert ImageChops.difference(drawn[1], drawn[2]).getbbox() is not None  # and the chart is drawn at all

@@ -17,7 +17,7 @@ from ds_pipeline.lib.csv_safe import neutralise_cell
 from ds_pipeline.lib.i18n import N_, Language
 from ds_pipeline.lib.products.area_changes import GROUPS, SCALES, Number, Term
 from ds_pipeline.lib.products.area_update import DEFAULT_SENSITIVITY_LABEL, AreaUpdate, Place
-from ds_pipeline.lib.products.brief import TEMPLATES_DIR, source_date_epoch
+from ds_pipeline.lib.products.brief import TEMPLATES_DIR, render_pdf
 from ds_pipeline.lib.products.disclosure import is_small, round_half_away, round_to
 from ds_pipeline.lib.products.edition import KeyFigure
 from ds_pipeline.lib.products.key_figures import key_figure_suppressions
@@ -316,9 +316,4 @@ def render_area_html(update: AreaUpdate, language: Language) -> str:
 
 def render_area_pdf(html: str, as_of: dt.date) -> tuple[bytes, int]:
     """PDF bytes of an area update and its page count, byte-reproducible (SOURCE_DATE_EPOCH = the as-of date)."""
-    import weasyprint
-
-    with source_date_epoch(as_of):
-        document = weasyprint.HTML(string=html).render()
-        pdf = document.write_pdf()
-    return pdf, len(document.pages)
+    return render_pdf(html, as_of)

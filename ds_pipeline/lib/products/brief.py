@@ -559,14 +559,20 @@ def source_date_epoch(day: dt.date) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
-def render_brief_document(html: str, edition: Edition) -> tuple[bytes, int]:
-    """PDF bytes of the brief and its page count."""
+def render_pdf(html: str, as_of: dt.date) -> tuple[bytes, int]:
+    """PDF bytes of a product's HTML and its page count, byte-reproducible (SOURCE_DATE_EPOCH = the as-of date);
+    charts go to WeasyPrint as images of their SVG (`charts.as_images`)."""
     import weasyprint
 
-    with source_date_epoch(edition.as_of):
-        document = weasyprint.HTML(string=html).render()
+    with source_date_epoch(as_of):
+        document = weasyprint.HTML(string=charts.as_images(html)).render()
         pdf = document.write_pdf()
     return pdf, len(document.pages)
+
+
+def render_brief_document(html: str, edition: Edition) -> tuple[bytes, int]:
+    """PDF bytes of the brief and its page count."""
+    return render_pdf(html, edition.as_of)
 
 
 def render_brief_pdf(html: str, edition: Edition) -> bytes:
