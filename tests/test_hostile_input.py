@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 import xlsxwriter
 
+from ds_pipeline.lib.cell_parsing import parse_column
 from ds_pipeline.lib.readers import (
     READ_PROBLEM,
     UnreadableFile,
@@ -28,7 +29,7 @@ from ds_pipeline.lib.readers import (
 )
 from ds_pipeline.lib.registry import RegistryError, SourceEntry, SourceFile, load_registry
 from ds_pipeline.lib.settings import FileLimits, check_settings
-from ds_pipeline.lib.validation import _parse_column, validate_raw
+from ds_pipeline.lib.validation import validate_raw
 from ds_pipeline.lib.warehouse import make_engine, read_table, write_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,7 +115,7 @@ def test_bytes_of_no_known_encoding_are_refused_with_a_reader_error(tmp_path: Pa
 
 
 def _numbers(values: list[str], dtype: str = "float") -> tuple[list[object], list[bool]]:
-    parsed, bad, _ = _parse_column(pd.Series(values), dtype)
+    parsed, bad, _ = parse_column(pd.Series(values), dtype)
     return [None if pd.isna(v) else v for v in parsed], bad.tolist()
 
 
@@ -129,9 +130,16 @@ def test_commas_are_thousands_or_decimal_as_the_column_decides() -> None:
     assert _numbers(["12,34,5", "1,2345"], "int")[1] == [True, True]
 
 
+def test_an_exponent_beyond_any_number_is_quarantined_not_a_crash() -> None:
+    # pandas' number parser kills the process on a 20-digit exponent; such a cell is not a number
+    assert _numbers(["1e39999999999999999999", "2.5E3", "1e-5", "5"]) == ([None, 2500, 0.00001, 5],
+                                                                          [True, False, False, False])
+    assert _numbers(["1E+99999", "7"], "int") == ([None, 7], [True, False])
+
+
 def test_the_decision_is_taken_within_each_file() -> None:
     values = pd.Series(["0,85", "1,234", "12,345"])
-    parsed, bad, _ = _parse_column(values, "float", pd.Series(["a.csv", "b.csv", "b.csv"]))
+    parsed, bad, _ = parse_column(values, "float", pd.Series(["a.csv", "b.csv", "b.csv"]))
     assert parsed.tolist() == [0.85, 1234, 12345] and not bad.any()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -43,6 +44,11 @@ COMPRESSION_RATIO_FROM = 10_000_000
 # Declarations that let an XML document expand entities (billion laughs, external entities): never in an XLSX.
 _XML_DECLARATIONS = tuple(
     word.encode(codec) for word in ("<!doctype", "<!entity") for codec in ("ascii", "utf-16-le", "utf-16-be")
+)
+
+
+_BYTE_ORDER_MARKS = (
+    codecs.BOM_UTF8, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE
 )
 
 
@@ -168,8 +174,19 @@ def folder_limits(sources_dir: Path) -> FileLimits:
     """The `limits` of the folder's settings.yaml, or the defaults (the file itself is checked when loaded)."""
     path = Path(sources_dir) / "settings.yaml"
     try:
-        settings = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = path.read_bytes() if path.is_file() else None
+    except OSError:
+        data = None
+    return _settings_limits(data)
+
+
+@functools.lru_cache(maxsize=16)
+def _settings_limits(data: bytes | None) -> FileLimits:
+    """`folder_limits` of the bytes of a settings.yaml (None: no file), parsed once for each content."""
+    try:
+        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read() if data is not None else None
+        settings = yaml.safe_load(text) if text is not None else None
+    except (UnicodeDecodeError, yaml.YAMLError):
         settings = None
     return file_limits(settings if isinstance(settings, dict) else None)
 
@@ -206,11 +223,18 @@ def decode_text(data: bytes, encoding: str | None) -> tuple[str, str]:
     are dropped. UnreadableFile for an empty file, undecodable bytes or binary data."""
     if not data:
         raise UnreadableFile("the file is empty")
-    used = encoding or detect_encoding(data)
-    try:
-        text = data.decode(used)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise UnreadableFile(f"encoding not recognised: the file is not {used} text ({exc})") from None
+    text = None
+    if not encoding and not data.startswith(_BYTE_ORDER_MARKS):  # UTF-8 as `detect_encoding` finds it, decoded once
+        try:
+            text, used = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    if text is None:
+        used = encoding or detect_encoding(data)
+        try:
+            text = data.decode(used)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise UnreadableFile(f"encoding not recognised: the file is not {used} text ({exc})") from None
     if "\x00" in text:
         if text.count("\x00") > MAX_NUL_SHARE * len(text):
             raise UnreadableFile("not a spreadsheet: the file holds binary data (NUL bytes), not CSV text")

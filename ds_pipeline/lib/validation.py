@@ -24,6 +24,7 @@ from ds_pipeline.lib.canonical import (
     SECTOR_CODES,
     SERVICE_STATUSES,
 )
+from ds_pipeline.lib.cell_parsing import parse_text, stripped_text
 from ds_pipeline.lib.displacement_rows import (
     DUPLICATE_CHECK,
     LEVEL_EXPECTED,
@@ -258,82 +259,6 @@ def column_dtypes(kind: str, indicator_columns: list[str] | tuple[str, ...] = ()
     return dtypes
 
 
-# Arabic-Indic and Eastern Arabic-Indic digits, and the Arabic decimal and thousands separators, as in
-# spreadsheets typed with an Arabic keyboard: read as the same numbers and dates.
-ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789.,")
-
-
-# What spreadsheets write for a missing number: read as blank (missing stays missing), never as a number.
-MISSING_NUMBER_TEXT = frozenset({"-", "#n/a", "n/a", "nan"})
-# "1,234", "12,345,678", "1,234.5": commas grouping thousands.
-_THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"
-# "0,85", "1,5", "1.234,56": a decimal comma (dots, if any, grouping thousands).
-_DECIMAL_COMMA = r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+$"
-
-
-def blank_cells(values: pd.Series, dtype: str) -> pd.Series:
-    """Cells holding no value: empty, or for numbers one of MISSING_NUMBER_TEXT ("-", "#N/A", "N/A", "nan")."""
-    text = values.fillna("").astype(str).str.strip()
-    if dtype in ("str", "date"):
-        return text == ""
-    return (text == "") | text.str.casefold().isin(MISSING_NUMBER_TEXT)
-
-
-def _uses_decimal_comma(text: pd.Series) -> bool:
-    """Whether a column's commas are decimal commas: some value has a comma followed by other than exactly three
-    digits ("0,85", "1,5") and none has commas that can only group thousands ("12,345,678", "1,234.5")."""
-    with_comma = text[text.str.contains(",", regex=False)]
-    thousands = with_comma.str.match(_THOUSANDS)
-    decimal = with_comma.str.match(_DECIMAL_COMMA)
-    return bool((decimal & ~thousands).any()) and not bool((thousands & ~decimal).any())
-
-
-def _read_numbers(text: pd.Series) -> pd.Series:
-    """Numbers of one column (one file's values): commas read as decimal commas or thousands separators as the
-    column's values decide (`_uses_decimal_comma`); a value that does not fit that reading is NaN, so "0,85" in
-    a column of thousands is never 85. Infinite values are NaN too."""
-    with_comma = text.str.contains(",", regex=False)
-    if _uses_decimal_comma(text):
-        fits = text.str.match(_DECIMAL_COMMA)
-        rewritten = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    else:
-        fits = text.str.match(_THOUSANDS)
-        rewritten = text.str.replace(",", "", regex=False)
-    cleaned = text.where(~with_comma, rewritten.where(fits, "not a number"))
-    numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-    return numbers.where(~np.isinf(numbers))
-
-
-def _parse_column(
-    values: pd.Series, dtype: str, groups: pd.Series | None = None
-) -> tuple[pd.Series, pd.Series, str]:
-    """Typed values, a mask of values that could not be parsed, and what was expected. `groups` (each row's
-    file): decimal commas versus thousands separators are decided within each group's values."""
-    text = values.fillna("").astype(str).str.strip()
-    if dtype != "str":
-        text = text.str.translate(ARABIC_DIGITS)
-    empty = blank_cells(text, dtype)
-    if dtype == "str":
-        return text, pd.Series(False, index=values.index), ""
-    if dtype == "date":
-        parsed = pd.to_datetime(text.where(~empty, None), format="%Y-%m-%d", errors="coerce")
-        return parsed, ~empty & parsed.isna(), "a date written YYYY-MM-DD"
-    present = text.where(~empty, "")
-    if groups is None:
-        numbers = _read_numbers(present)
-    else:
-        parts = [_read_numbers(present.loc[rows]) for rows in present.groupby(groups, sort=False).groups.values()]
-        numbers = pd.concat(parts).reindex(values.index) if parts else pd.Series(np.nan, index=values.index)
-    numbers = numbers.where(~empty)
-    bad = ~empty & numbers.isna()
-    if dtype == "int":
-        not_whole = numbers.notna() & (numbers != np.floor(numbers))
-        return numbers, bad | not_whole, "a whole number"
-    if dtype == "indicator":
-        return numbers, bad | (numbers.notna() & ~numbers.isin([0, 1])), "1, 0 or blank"
-    return numbers, bad, "a number"
-
-
 def _humanise(check: str, value: object) -> str:
     shown = repr(value) if not isinstance(value, str) else f"'{value}'"
     if check in RULE_TEXT:
@@ -396,18 +321,50 @@ def _find_rejections(
     return first
 
 
-def _pandera_rejections(candidates: pd.DataFrame, typed: pd.DataFrame, kind: str, first: dict[int, Rejection]) -> None:
-    """Add to `first` the first pandera failure of each row of `candidates` not rejected yet."""
+_SCHEMAS: dict[tuple[type[pa.DataFrameModel], tuple[str, ...]], pa.DataFrameSchema] = {}  # see _pandera_failure_cases
+
+
+def _converts_to(values: pd.Series, dtype: object) -> bool:
+    """Whether every value of a float column converts to the integer type `dtype` (numpy's int64 of the value;
+    empty values to pandas' Int64 only): pandera's type check then names no row, only the column."""
+    target = getattr(dtype, "type", None)
+    integer = isinstance(target, np.dtype) and target == np.dtype("int64")
+    numbers = values.to_numpy()
+    if values.dtype != np.float64 or not (integer or isinstance(target, pd.Int64Dtype)):
+        return False
+    return not (integer and np.isnan(numbers).any()) and bool((np.abs(numbers[~np.isnan(numbers)]) < 2.0**62).all())
+
+
+def _pandera_failure_cases(candidates: pd.DataFrame, kind: str) -> pd.DataFrame | None:
+    """Pandera's failure cases of the kind's schema (None: none). The type check of an integer column whose values
+    all convert (`_converts_to`) is left out: it would name no row, and pandera tests every value to say so."""
     schema = MODELS[kind].to_schema()
     schema.report_duplicates = "exclude_first"
+    settled = tuple(name for name, column in schema.columns.items()
+                    if name in candidates.columns and _converts_to(candidates[name], column.dtype))
+    if settled:
+        key = (MODELS[kind], settled)
+        if key not in _SCHEMAS:
+            _SCHEMAS[key] = schema.update_columns({name: {"dtype": None} for name in settled})
+            _SCHEMAS[key].report_duplicates = "exclude_first"
+        schema = _SCHEMAS[key]
     try:
         schema.validate(candidates, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases.copy()
+        return errors.failure_cases
+    return None
+
+
+def _pandera_rejections(candidates: pd.DataFrame, typed: pd.DataFrame, kind: str, first: dict[int, Rejection]) -> None:
+    """Add to `first` the first pandera failure of each row of `candidates` not rejected yet."""
+    cases = _pandera_failure_cases(candidates, kind)
+    if cases is not None:
+        cases = cases.copy()
         cases = cases[cases["index"].notna()]
         order = {c: i for i, c in enumerate(typed.columns)}
         cases["_order"] = cases["column"].map(lambda c: order.get(c, len(order)) if isinstance(c, str) else len(order))
-        for case in cases.sort_values(["index", "_order"], kind="stable").itertuples():
+        cases["_check"] = cases["check"].astype(str)  # a row failing two checks of one column: the same one named
+        for case in cases.sort_values(["index", "_order", "_check"], kind="stable").itertuples():
             index = int(case.index)
             if index in first:
                 continue
@@ -484,9 +441,8 @@ def validate_raw(
     `validation.future_date_tolerance_days` (`settings.future_date_tolerance_days`), for `date_not_in_future`."""
     raw = raw.reset_index(drop=True)
     dtypes = column_dtypes(kind, indicator_columns)
-    typed = pd.DataFrame(index=raw.index)
     failures: list[Rejection] = []
-    for index, problem in raw[READ_PROBLEM].items():
+    for index, problem in zip(raw.index, raw[READ_PROBLEM].tolist(), strict=True):
         if problem:
             named = re.search(r"'([^']+)'", problem) if problem.startswith("missing") else None
             provider = named.group(1) if named else ""
@@ -503,25 +459,31 @@ def validate_raw(
     # provider values (sector labels, status words) mapped to codes; `raw` keeps the text for the quarantine log
     mapped, unknown_values = apply_value_maps(raw, kind, {k: e.values for k, e in entry_of.items()})
     failures += [Rejection(int(i), column, VALUE_CHECK, message) for i, column, message in unknown_values]
+    stripped: dict[str, pd.Series] = {}  # each mapped column's values `stripped_text` ("" for a column not read)
+
+    def text_of(column: str) -> pd.Series:
+        values = mapped[column] if column in mapped.columns else pd.Series("", index=raw.index)
+        return stripped[column] if column in stripped else stripped.setdefault(column, stripped_text(values))
+
+    typed_columns: dict[str, pd.Series] = {}
     for column, dtype in dtypes.items():
         values = mapped[column] if column in mapped.columns else pd.Series("", index=raw.index)
-        parsed, bad, expected = _parse_column(values, dtype, raw["source_file"])
-        typed[column] = levels if (kind == "displacement" and column == "admin_level") else parsed
+        parsed, bad, expected, empty = parse_text(text_of(column), dtype, raw["source_file"])
+        typed_columns[column] = levels if (kind == "displacement" and column == "admin_level") else parsed
         for index in raw.index[bad]:
             message = f"expected {expected}, got '{values[index]}'"
             failures.append(Rejection(int(index), column, f"parse_{dtype}", message))
         if column in required:
-            empty = blank_cells(values, dtype)
             if column in exempt:
-                empty &= ~exempt[column]
+                empty = empty & ~exempt[column]
             text = "a value is required but the cell is empty"
             if column in ADMIN_NAME_OF:  # a unit's name stands in for its p-code (resolved when conforming)
                 name = ADMIN_NAME_OF[column]
-                given = mapped[name] if name in mapped.columns else pd.Series("", index=raw.index)
-                empty &= given.fillna("").astype(str).str.strip() == ""
+                empty = empty & (text_of(name) == "")
                 text = f"a p-code or a name is required but both are empty ({column}, {name})"
             for index in raw.index[empty]:
                 failures.append(Rejection(int(index), column, "required", text))
+    typed = pd.DataFrame(typed_columns, index=raw.index)
     future = future_dates(raw, typed, kind, future_tolerance_days)
     failures += [Rejection(index, column, FUTURE_DATE_CHECK, message) for index, column, message in future]
     order = {c: i for i, c in enumerate(dtypes)}

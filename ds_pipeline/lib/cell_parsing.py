@@ -1,0 +1,137 @@
+"""Partner cell text read as typed values: blanks (missing stays missing), numbers with decimal commas or thousands
+separators decided per file, Arabic-Indic digits, dates written YYYY-MM-DD."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+# Arabic-Indic and Eastern Arabic-Indic digits, and the Arabic decimal and thousands separators, as in
+# spreadsheets typed with an Arabic keyboard: read as the same numbers and dates.
+ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789.,")
+
+
+# What spreadsheets write for a missing number: read as blank (missing stays missing), never as a number.
+MISSING_NUMBER_TEXT = frozenset({"-", "#n/a", "n/a", "nan"})
+_MISSING_LONGEST = max(len(text) for text in MISSING_NUMBER_TEXT)  # casefolding never shortens a text
+# Whitespace (what str.strip removes) starting or ending a value of texts joined by NUL (`_joined`).
+_EDGE_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
+_ASCII_SPACE = [c for c in map(chr, range(128)) if c.isspace()]
+# An exponent of five digits or more is beyond any float ("1e39999999999999999999" crashes pandas' number parser).
+_HUGE_EXPONENT = re.compile(r"[eE][+-]?\d{5,}")
+# "1,234", "12,345,678", "1,234.5": commas grouping thousands.
+_THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"
+# "0,85", "1,5", "1.234,56": a decimal comma (dots, if any, grouping thousands).
+_DECIMAL_COMMA = r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+$"
+
+
+def blank_cells(values: pd.Series, dtype: str) -> pd.Series:
+    """Cells holding no value: empty, or for numbers one of MISSING_NUMBER_TEXT ("-", "#N/A", "N/A", "nan")."""
+    return _blank(stripped_text(values), dtype)
+
+
+def stripped_text(values: pd.Series) -> pd.Series:
+    """The values as stripped texts (missing: empty); kept as they are when all are texts with nothing to strip."""
+    joined = _joined(values) if values.dtype == object else None
+    if joined is not None and not (
+        _EDGE_SPACE.search(joined) if not joined.isascii() else joined[:1].isspace() or joined[-1:].isspace()
+        or any(f"\x00{c}" in joined or f"{c}\x00" in joined for c in _ASCII_SPACE)
+    ):
+        return pd.Series(values.to_numpy().copy(), index=values.index, name=values.name, dtype=object)
+    return values.fillna("").astype(str).str.strip()
+
+
+def _blank(text: pd.Series, dtype: str) -> pd.Series:  # `blank_cells` of values already `stripped_text`
+    if dtype in ("str", "date"):
+        return text == ""
+    found = {v for v in set(text.to_numpy()) if len(v) <= _MISSING_LONGEST and v.casefold() in MISSING_NUMBER_TEXT}
+    return ((text == "") | text.isin(found)) if found else text == ""
+
+
+def _joined(text: pd.Series) -> str | None:  # the values joined by NUL, to search all at once (None: not all texts)
+    try:
+        return "\x00".join(text.to_numpy())
+    except TypeError:
+        return None
+
+
+def _uses_decimal_comma(text: pd.Series) -> bool:
+    """Whether a column's commas are decimal commas: some value has a comma followed by other than exactly three
+    digits ("0,85", "1,5") and none has commas that can only group thousands ("12,345,678", "1,234.5")."""
+    with_comma = text[text.str.contains(",", regex=False)]
+    thousands = with_comma.str.match(_THOUSANDS)
+    decimal = with_comma.str.match(_DECIMAL_COMMA)
+    return bool((decimal & ~thousands).any()) and not bool((thousands & ~decimal).any())
+
+
+def _read_numbers(text: pd.Series, commas: bool = True) -> pd.Series:
+    """Numbers of one column (one file's values): commas read as decimal commas or thousands separators as the
+    column's values decide (`_uses_decimal_comma`); a value that does not fit that reading is NaN, so "0,85" in
+    a column of thousands is never 85. Infinite values are NaN too. Without `commas` in any value: as written."""
+    cleaned = text
+    if commas:
+        with_comma = text.str.contains(",", regex=False)
+        if _uses_decimal_comma(text):
+            fits = text.str.match(_DECIMAL_COMMA)
+            rewritten = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        else:
+            fits = text.str.match(_THOUSANDS)
+            rewritten = text.str.replace(",", "", regex=False)
+        cleaned = text.where(~with_comma, rewritten.where(fits, "not a number"))
+    if cleaned.str.contains("e", case=False, regex=False).any():  # pandas' parser crashes on a 20-digit exponent
+        cleaned = cleaned.where(~cleaned.str.contains(_HUGE_EXPONENT), "not a number")
+    numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    return numbers.where(~np.isinf(numbers))
+
+
+def _grouped_numbers(present: pd.Series, groups: pd.Series | None, commas: bool) -> pd.Series:
+    """`_read_numbers` within each group of rows (no group: NaN)."""
+    if groups is None:
+        return _read_numbers(present, commas)
+    if not (present.index.is_unique and groups.index.equals(present.index)):
+        rows_of = present.groupby(groups, sort=False).groups.values()
+        parts = [_read_numbers(present.loc[rows], commas) for rows in rows_of]
+        return pd.concat(parts).reindex(present.index) if parts else pd.Series(np.nan, index=present.index)
+    codes, uniques = pd.factorize(groups, sort=False)
+    if len(uniques) == 1 and (codes == 0).all():
+        return _read_numbers(present, commas)
+    if not len(uniques):
+        return pd.Series(np.nan, index=present.index)
+    numbers, values = np.full(len(present), np.nan), present.to_numpy()
+    for rows in (np.flatnonzero(codes == code) for code in range(len(uniques))):
+        part = pd.Series(values[rows], index=present.index[rows], name=present.name)
+        numbers[rows] = _read_numbers(part, commas).to_numpy()
+    return pd.Series(numbers, index=present.index, name=present.name)
+
+
+def parse_column(
+    values: pd.Series, dtype: str, groups: pd.Series | None = None
+) -> tuple[pd.Series, pd.Series, str]:
+    """Typed values, a mask of values that could not be parsed, and what was expected. `groups` (each row's
+    file): decimal commas versus thousands separators are decided within each group's values."""
+    return parse_text(stripped_text(values), dtype, groups)[:3]
+
+
+def parse_text(text: pd.Series, dtype: str, groups: pd.Series | None) -> tuple[pd.Series, pd.Series, str, pd.Series]:
+    """`parse_column` of values already `stripped_text`, and the blank cells (`blank_cells`)."""
+    if dtype == "str":
+        return text, pd.Series(False, index=text.index), "", text == ""
+    joined = _joined(text)
+    if joined is None or not joined.isascii():
+        text = text.str.translate(ARABIC_DIGITS)
+        joined = _joined(text)
+    empty = _blank(text, dtype)
+    if dtype == "date":
+        parsed = pd.to_datetime(text.where(~empty, None), format="%Y-%m-%d", errors="coerce")
+        return parsed, ~empty & parsed.isna(), "a date written YYYY-MM-DD", empty
+    present = text.where(~empty, "")
+    numbers = _grouped_numbers(present, groups, joined is None or "," in joined).where(~empty)
+    bad = ~empty & numbers.isna()
+    if dtype == "int":
+        not_whole = numbers.notna() & (numbers != np.floor(numbers))
+        return numbers, bad | not_whole, "a whole number", empty
+    if dtype == "indicator":
+        return numbers, bad | (numbers.notna() & ~numbers.isin([0, 1])), "1, 0 or blank", empty
+    return numbers, bad, "a number", empty
