@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from ds_pipeline.defs.partitions import ROUNDS_PER_RUN
 from ds_pipeline.lib.edition_calendar import (
     last_complete_week,
     latest_complete_area_month,
@@ -152,13 +153,13 @@ def _instance(instance_dir: Path | None) -> Iterator[dg.DagsterInstance]:
             yield instance
 
 
-def contiguous_ranges(keys: list[str], order: list[str]) -> list[list[str]]:
-    """`keys` cut into runs of partitions adjacent in `order` (the instance's order of the round partitions): each
-    run of round assets covers one such range, so a fresh publish or a backfill of consecutive rounds is one run."""
+def contiguous_ranges(keys: list[str], order: list[str], most: int) -> list[list[str]]:
+    """`keys` cut into runs of at most `most` partitions adjacent in `order` (the instance's order of the round
+    partitions): each run of round assets covers one such range, as a backfill through the UI does."""
     position = {key: i for i, key in enumerate(order)}
     ranges: list[list[str]] = []
     for key in sorted(keys, key=position.__getitem__):
-        if ranges and position[key] == position[ranges[-1][-1]] + 1:
+        if ranges and position[key] == position[ranges[-1][-1]] + 1 and len(ranges[-1]) < most:
             ranges[-1].append(key)
         else:
             ranges.append([key])
@@ -305,7 +306,7 @@ def run_pipeline(
 
             to_run = [r for r in rounds if r not in up_to_date]
             summary.unchanged = [r for r in rounds if r in up_to_date]
-            batches = contiguous_ranges(to_run, instance.get_dynamic_partitions("rounds"))
+            batches = contiguous_ranges(to_run, instance.get_dynamic_partitions("rounds"), ROUNDS_PER_RUN)
             total = 3 + len(batches) + (1 if month else 0)
             if ingest_up_to_date:
                 progress(f"[1/{total}] gazetteer, 4W, POA workbooks, survey: up to date (files, settings, registry "

@@ -35,3 +35,18 @@ def test_row_tables_are_read_by_partition_or_by_column_never_whole(demo: dict) -
     # within the round run, each asset reads only the rounds of that run
     assert {frozenset(r[1]) for r in row_reads if r[1] is not None} == {frozenset(rounds)}
     assert all(set(r[1]) <= set(rounds) for r in reads if r[0] in ROUND_TABLES and r[1] is not None)
+
+
+def test_rounds_to_build_run_in_ranges_of_consecutive_rounds_at_most_four_at_a_time() -> None:
+    from ds_pipeline.defs.partitions import ROUNDS_PER_RUN
+    from ds_pipeline.run import contiguous_ranges
+
+    order = [f"R{n}" for n in range(130, 141)] + ["R128"]  # R128 arrived late: added after R140
+    assert ROUNDS_PER_RUN == 4
+    assert contiguous_ranges(order[:-1], order, ROUNDS_PER_RUN) == [
+        ["R130", "R131", "R132", "R133"], ["R134", "R135", "R136", "R137"], ["R138", "R139", "R140"]]
+    # rounds up to date in between cut a range; ranges follow the instance's order, where a late round is last
+    assert contiguous_ranges(["R131", "R132", "R134", "R128", "R140"], order, ROUNDS_PER_RUN) == [
+        ["R131", "R132"], ["R134"], ["R140", "R128"]]
+    assert contiguous_ranges(["R128", "R139"], order, ROUNDS_PER_RUN) == [["R139"], ["R128"]]
+    assert contiguous_ranges([], order, ROUNDS_PER_RUN) == []
