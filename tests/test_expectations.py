@@ -65,7 +65,7 @@ def test_the_demo_edition_passes_and_its_data_docs_are_written(edition: Edition,
     assert sorted(p.name for p in (tmp_path / "quality").iterdir()) == [WEEK]  # no staging folder left behind
     print(f"GX validation of {len(validation.outcomes)} expectations on {len(validation.rows)} tables, with Data "
           f"Docs: {validation.seconds:.1f} s; per table: {validation.counts()}")
-    expectations._RESULTS.clear()  # validate again from scratch: the summary is the same, byte for byte
+    # validate again: the summary is the same, byte for byte
     again = validate_edition(edition)
     assert again.summary_json() == validation.summary_json()
     assert again.summary_html() == validation.summary_html()
@@ -157,3 +157,19 @@ def test_the_pack_carries_the_validation_summary(demo: dict, edition: Edition) -
     assert {"quality/expectations.json", "quality/expectations.html"} <= {r["path"] for r in package["resources"]}
     docs = demo["root"] / "published" / "quality" / WEEK / "index.html"
     assert docs.is_file()  # the full GX Data Docs site, beside the edition
+
+
+def test_the_validation_in_its_own_process_gives_what_validating_here_gives(edition: Edition, tmp_path: Path) -> None:
+    from unittest import mock
+
+    here = validate_edition(edition)
+    with expectations.validation_in_background(edition) as result:
+        assert result().summary_json() == here.summary_json()
+    with mock.patch.object(expectations.sys, "executable", str(tmp_path / "no-python")), \
+            expectations.validation_in_background(edition) as result:  # no process can start: validated here
+        assert result().summary_json() == here.summary_json()
+    blocked = tmp_path / "docs-is-a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="the Great Expectations validation failed: "), \
+            expectations.validation_in_background(edition, blocked / "week") as result:
+        result()

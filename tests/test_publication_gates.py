@@ -17,7 +17,11 @@ from conftest import WEEK
 from ds_pipeline.cli import main as cli_main
 from ds_pipeline.defs.metrics.assets import area_severity_matches_return_index
 from ds_pipeline.defs.products.assets import render_checked_brief
-from ds_pipeline.defs.products.checks import edition_expectations, edition_rows_reconcile, edition_sections_have_data
+from ds_pipeline.defs.products.checks import (
+    edition_rows_reconcile,
+    edition_sections_have_data,
+    expectations_check_result,
+)
 from ds_pipeline.defs.resources import PublishFolder, SourcesFolder
 from ds_pipeline.lib.products.atomic import staged_folder
 from ds_pipeline.lib.products.brief import SECTION_TITLES, render_brief_document
@@ -28,7 +32,8 @@ from ds_pipeline.lib.products.verify import pdf_text, section_content_problems
 from ds_pipeline.lib.registry import load_registry
 
 WEEK_KEY = "2026-11-16"
-CHECKS = {"edition_rows_reconcile", "edition_sections_have_data", "edition_expectations"}
+CHECKS = {"edition_rows_reconcile", "edition_sections_have_data"}  # on weekly_edition
+PRODUCT_CHECK = "edition_expectations"  # on each product, run in the step that writes it
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +99,13 @@ def test_a_failing_expectation_fails_the_edition_check_and_links_its_data_docs(
 ) -> None:
     tampered = copy.deepcopy(edition)
     tampered.tables["criteria_progress"].frame.loc[0, "criterion"] = 9
-    result = edition_expectations(weekly_edition=tampered, publish=PublishFolder(path=str(tmp_path)))
-    assert not result.passed
+    from ds_pipeline.lib.products.expectations import validation_in_background
+
+    docs_dir = PublishFolder(path=str(tmp_path)).quality_docs(WEEK)
+    with validation_in_background(tampered, docs_dir) as validation_result:  # in a process of its own
+        validation = validation_result()
+    result = expectations_check_result(validation, "rwg_pack")
+    assert not result.passed and result.asset_key.to_user_string() == "rwg_pack"
     docs = Path(result.metadata["data_docs"].path)
     assert docs == tmp_path / "quality" / WEEK / "index.html" and docs.is_file()
     assert result.metadata["data_docs_url"].url.startswith("file://")
@@ -129,8 +139,12 @@ def test_the_scheduled_jobs_run_the_edition_checks(monkeypatch: pytest.MonkeyPat
     for name in ("dstwg_weekly_brief", "rwg_dissemination_pack"):
         nodes = set(defs.resolve_job_def(name).graph.node_dict)
         assert {f"weekly_edition_{check}" for check in CHECKS} <= nodes, name
+        job_checks = defs.resolve_job_def(name).asset_layer.asset_graph.asset_check_keys
+        assert {(k.asset_key.to_user_string(), k.name) for k in job_checks if k.name == PRODUCT_CHECK} == (
+            {("dstwg_brief", PRODUCT_CHECK)} if name == "dstwg_weekly_brief"
+            else {("dstwg_brief", PRODUCT_CHECK), ("rwg_pack", PRODUCT_CHECK)}), name
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
-    assert CHECKS | {"area_severity_matches_return_index"} <= checks
+    assert CHECKS | {PRODUCT_CHECK, "area_severity_matches_return_index"} <= checks
     assert "area_severity_in_range" not in checks
     assert defs.resources["publish"].allow_incomplete is True
 
@@ -214,3 +228,35 @@ def test_publish_refuses_an_edition_whose_section_lost_its_source_and_keeps_the_
     brief = pdf_text((out / WEEK / f"IRQ_DSTWG_brief_{WEEK}_en.pdf").read_bytes())
     assert f"{NO_DATA}: no accepted rows from" in brief and "rows read were quarantined" in brief
     assert "(ds_household_survey)" in brief and _digests(out / WEEK) != before
+
+
+def test_publish_refuses_an_edition_whose_table_fails_its_expectations_and_keeps_the_previous_one(
+    demo: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from unittest import mock
+
+    from ds_pipeline.defs.products import assets as product_assets
+
+    sources, out = tmp_path / "sources", tmp_path / "published"
+    shutil.copytree(demo["sources"], sources)
+    shutil.copytree(demo["root"] / "published" / WEEK, out / WEEK)
+    before = _digests(out / WEEK)
+    build = product_assets.build_edition
+
+    def with_a_ninth_criterion(*args: object, **kwargs: object) -> Edition:
+        edition = build(*args, **kwargs)
+        edition.tables["criteria_progress"].frame.loc[0, "criterion"] = 9  # the validation process sees this edition
+        return edition
+
+    args = ["publish", "--sources", str(sources), "--out", str(out), "--week", WEEK,
+            "--database", f"sqlite:///{tmp_path}/warehouse.db"]
+    with mock.patch.object(product_assets, "build_edition", with_a_ninth_criterion):
+        assert cli_main(args) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert f"products {WEEK} failed: check " in err and "ExpectColumnValuesToBeInSet(criterion)" in err
+    assert "check dstwg_brief:edition_expectations failed" in err
+    assert "check rwg_pack:edition_expectations failed" in err
+    assert err.endswith("nothing was published")
+    assert _digests(out / WEEK) == before  # neither the brief nor the pack was written
+    assert (out / "quality" / WEEK / "index.html").is_file()  # the Data Docs say why

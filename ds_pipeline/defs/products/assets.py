@@ -5,6 +5,7 @@ import pandas as pd
 
 from ds_pipeline.defs.metadata import OWNERS
 from ds_pipeline.defs.partitions import weeks
+from ds_pipeline.defs.products.checks import expectations_check_result, expectations_check_spec
 from ds_pipeline.defs.resources import PublishFolder, SourcesFolder
 from ds_pipeline.lib.edition_calendar import latest_complete_area_month, week_of_partition_key
 from ds_pipeline.lib.freshness import stale_sources
@@ -82,22 +83,31 @@ def weekly_edition(context: dg.AssetExecutionContext, sources: SourcesFolder, **
             description="The RWG dissemination pack: the brief as published, HXL CSVs, XLSX, datapackage.json, "
             "SHA-256 manifest."),
     },
+    check_specs=[expectations_check_spec("dstwg_brief"), expectations_check_spec("rwg_pack")],
 )
 def weekly_products(
     context: dg.AssetExecutionContext, publish: PublishFolder, sources: SourcesFolder, weekly_edition: Edition
 ):
     """The brief is rendered and checked once per edition; the pack carries those very files, so the brief a DSTWG
-    member reads and the pack's copy are the same bytes. Brief and pack are written in one folder swap."""
-    from ds_pipeline.lib.products.expectations import quality_files, validate_edition
+    member reads and the pack's copy are the same bytes. The edition's Great Expectations validation runs in a
+    process of its own while the brief renders; brief and pack are written, in one folder swap, only when it
+    passes."""
+    from ds_pipeline.lib.products.expectations import quality_files, validation_in_background
 
     edition, selected = weekly_edition, context.selected_output_names
-    html, pdf = render_checked_brief(edition, edition.sensitivity_label, publish.allow_incomplete, sources)
+    with validation_in_background(edition, publish.quality_docs(edition.week)) as validation_result:
+        html, pdf = render_checked_brief(edition, edition.sensitivity_label, publish.allow_incomplete, sources)
+        validation = validation_result()
+    for check in context.selected_asset_check_keys:
+        yield expectations_check_result(validation, check.asset_key.to_user_string())
+    if not validation.success:
+        return  # the blocking check failed: nothing is written, the previous edition stays as it was
     pack = None
     if "rwg_pack" in selected:
         deadline_day = int((sources.settings().get("poa", {}) or {}).get("deadline_day", 10))
         area_month = latest_complete_area_month(edition.as_of, deadline_day)
         areas = published_area_files(publish.root, area_month)  # the month's area updates, once published
-        pack = build_pack(edition, html, pdf, quality=quality_files(validate_edition(edition)), areas=areas)
+        pack = build_pack(edition, html, pdf, quality=quality_files(validation), areas=areas)
         context.log.info(f"pack: {len(pack):,} bytes, area updates of {area_month}: "
                          f"{len(areas) // 2 if areas else 'not published yet'}")
     brief = "dstwg_brief" in selected  # the pack alone leaves the published brief as it is

@@ -14,12 +14,17 @@ deterministic summary (`summary_json` / `summary_html`) instead.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 import json
+import pickle
 import re
+import subprocess
+import sys
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -371,22 +376,6 @@ def _context(docs_dir: Path | None) -> Any:
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-_RESULTS: dict[str, tuple[list[ExpectationOutcome], dict[str, int]]] = {}
-
-
-def _fingerprint(edition: Edition, suites: dict[str, list[ExpectationSpec]]) -> str:
-    """Digest of every published table's data and of the suites (which hold the expected row counts)."""
-    digest = hashlib.sha256(edition.week.encode("utf-8"))
-    for name, table in edition.tables.items():
-        frame = table.frame.reset_index(drop=True)
-        digest.update(name.encode("utf-8"))
-        digest.update(repr([(c, str(t)) for c, t in frame.dtypes.items()]).encode("utf-8"))
-        digest.update(pd.util.hash_pandas_object(frame.astype(str), index=True).to_numpy().tobytes())
-    digest.update(json.dumps({n: [(x.type, x.kwargs) for x in v] for n, v in suites.items()},
-                             sort_keys=True, default=str).encode("utf-8"))
-    return digest.hexdigest()
-
-
 def validate_edition(edition: Edition, docs_dir: Path | None = None, run_time: dt.datetime | None = None,
                      tables: list[str] | None = None) -> EditionValidation:
     """Validate every published table of `edition` (or only `tables`) against its suite; with `docs_dir`, write
@@ -396,11 +385,6 @@ def validate_edition(edition: Edition, docs_dir: Path | None = None, run_time: d
 
     started = time.perf_counter()
     suites = {n: s for n, s in edition_suites(edition).items() if tables is None or n in tables}
-    key = _fingerprint(edition, suites)
-    if docs_dir is None and key in _RESULTS:  # the same tables against the same suites: the same outcomes
-        outcomes, rows = _RESULTS[key]
-        return EditionValidation(week=edition.week, outcomes=list(outcomes), rows=dict(rows),
-                                 seconds=time.perf_counter() - started)
     run_id = RunIdentifier(run_name=edition.week, run_time=run_time or dt.datetime.now(dt.UTC))
     outcomes: list[ExpectationOutcome] = []
     rows = {name: len(edition.tables[name].frame) for name in suites}
@@ -430,11 +414,44 @@ def validate_edition(edition: Edition, docs_dir: Path | None = None, run_time: d
     else:
         with staged_folder(Path(docs_dir)) as staging:
             run(staging)
-    _RESULTS.clear()  # one edition remembered: the check's validation serves the pack built after it
-    _RESULTS[key] = (list(outcomes), dict(rows))
     return EditionValidation(week=edition.week, outcomes=outcomes, rows=rows,
                              docs_index=Path(docs_dir) / "index.html" if docs_dir is not None else None,
                              seconds=time.perf_counter() - started)
+
+
+WORKER = "ds_pipeline.lib.products.validation_worker"
+
+
+@contextmanager
+def validation_in_background(edition: Edition, docs_dir: Path | None = None) -> Iterator[
+        Callable[[], EditionValidation]]:
+    """`validate_edition` in a Python process of its own, started at once: GX's import and validation (about 4 s of
+    one core) run while the caller renders the brief on another core. The function yielded waits for the
+    validation and returns it (or raises its error). Where no process can be started, it validates here."""
+    with tempfile.TemporaryDirectory(prefix="ds-pipeline-validation-") as folder:
+        request = Path(folder) / "edition.pickle"
+        request.write_bytes(pickle.dumps((edition, docs_dir)))
+        try:
+            worker = subprocess.Popen([sys.executable, "-m", WORKER, str(request)], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE)
+        except OSError:  # no process can be started here
+            yield lambda: validate_edition(edition, docs_dir)
+            return
+
+        def result() -> EditionValidation:
+            out, err = worker.communicate()
+            if worker.returncode != 0:
+                lines = err.decode("utf-8", "replace").strip().splitlines()
+                why = lines[-1] if lines else f"exit code {worker.returncode}"
+                raise RuntimeError(f"the Great Expectations validation failed: {why}")
+            return pickle.loads(out)
+
+        try:
+            yield result
+        finally:
+            if worker.poll() is None:  # the caller failed before it waited: the validation is not needed
+                worker.kill()
+            worker.communicate()
 
 
 def quality_files(validation: EditionValidation) -> dict[str, bytes]:
@@ -449,3 +466,4 @@ def frame_of(validation: EditionValidation) -> pd.DataFrame:
                           "column": o.kwargs.get("column", ",".join(o.kwargs.get("column_list", []) or [])),
                           "detail": o.describe().split(") ", 1)[-1]} for o in validation.failures],
                         columns=["table", "expectation", "column", "detail"])
+
