@@ -203,18 +203,23 @@ def test_an_edition_folder_is_replaced_whole_or_not_at_all(edition: Edition, tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == [f".{WEEK}.lock", WEEK]  # no staging or retired folder
 
 
-def test_publish_refuses_an_edition_whose_section_lost_its_source_and_keeps_the_previous_one(
-    demo: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _published_demo(demo: dict, tmp_path: Path) -> tuple[Path, Path, list[str]]:
+    """A copy of the demo's sources and of its published edition, and the `publish` arguments over them."""
     sources, out = tmp_path / "sources", tmp_path / "published"
     shutil.copytree(demo["sources"], sources)
     shutil.copytree(demo["root"] / "published" / WEEK, out / WEEK)
+    return sources, out, ["publish", "--sources", str(sources), "--out", str(out), "--week", WEEK,
+                          "--database", f"sqlite:///{tmp_path}/warehouse.db"]
+
+
+def test_publish_refuses_an_edition_whose_section_lost_its_source_and_keeps_the_previous_one(
+    demo: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources, out, args = _published_demo(demo, tmp_path)
     survey = next((sources / "files" / "survey").glob("*.csv"))
     lines = survey.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     survey.write_text(lines[0].replace("_uuid", "household") + "".join(lines[1:]), encoding="utf-8")  # all quarantined
     before = _digests(out / WEEK)
-    args = ["publish", "--sources", str(sources), "--out", str(out), "--week", WEEK,
-            "--database", f"sqlite:///{tmp_path}/warehouse.db"]
     assert cli_main(args) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
@@ -237,9 +242,7 @@ def test_publish_refuses_an_edition_whose_table_fails_its_expectations_and_keeps
 
     from ds_pipeline.defs.products import assets as product_assets
 
-    sources, out = tmp_path / "sources", tmp_path / "published"
-    shutil.copytree(demo["sources"], sources)
-    shutil.copytree(demo["root"] / "published" / WEEK, out / WEEK)
+    _sources, out, args = _published_demo(demo, tmp_path)
     before = _digests(out / WEEK)
     build = product_assets.build_edition
 
@@ -248,8 +251,6 @@ def test_publish_refuses_an_edition_whose_table_fails_its_expectations_and_keeps
         edition.tables["criteria_progress"].frame.loc[0, "criterion"] = 9  # the validation process sees this edition
         return edition
 
-    args = ["publish", "--sources", str(sources), "--out", str(out), "--week", WEEK,
-            "--database", f"sqlite:///{tmp_path}/warehouse.db"]
     with mock.patch.object(product_assets, "build_edition", with_a_ninth_criterion):
         assert cli_main(args) == 1
     err = capsys.readouterr().err.strip()
