@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from ds_pipeline.defs.partitions import ROUNDS_PER_RUN
+from ds_pipeline.defs.partitions import ROUND_RUN_BYTES, ROUNDS_PER_RUN
 from ds_pipeline.lib.edition_calendar import (
     last_complete_week,
     latest_complete_area_month,
@@ -153,14 +153,18 @@ def _instance(instance_dir: Path | None) -> Iterator[dg.DagsterInstance]:
             yield instance
 
 
-def contiguous_ranges(keys: list[str], order: list[str], most: int) -> list[list[str]]:
+def contiguous_ranges(keys: list[str], order: list[str], most: int, size: Mapping[str, int] | None = None,
+                      budget: int = ROUND_RUN_BYTES) -> list[list[str]]:
     """`keys` cut into runs of at most `most` partitions adjacent in `order` (the instance's order of the round
-    partitions): each run of round assets covers one such range, as a backfill through the UI does."""
+    partitions), and with `size` (bytes of each round's files) of at most `budget` bytes unless one round alone is
+    more: each run of round assets covers one such range, as a backfill through the UI does."""
     position = {key: i for i, key in enumerate(order)}
     ranges: list[list[str]] = []
     for key in sorted(keys, key=position.__getitem__):
-        if ranges and position[key] == position[ranges[-1][-1]] + 1 and len(ranges[-1]) < most:
-            ranges[-1].append(key)
+        current = ranges[-1] if ranges else []
+        fits = size is None or sum(size.get(k, 0) for k in current) + size.get(key, 0) <= budget
+        if current and position[key] == position[current[-1]] + 1 and len(current) < most and fits:
+            current.append(key)
         else:
             ranges.append([key])
     return ranges
@@ -306,7 +310,13 @@ def run_pipeline(
 
             to_run = [r for r in rounds if r not in up_to_date]
             summary.unchanged = [r for r in rounds if r in up_to_date]
-            batches = contiguous_ranges(to_run, instance.get_dynamic_partitions("rounds"), ROUNDS_PER_RUN)
+            sizes: dict[str, int] = {}  # bytes of each round's files: a run holds its rounds' rows in memory
+            for source_files in present.values():
+                for source_file in source_files:
+                    if source_file.round_id:
+                        size = (sources_dir / source_file.relative_path).stat().st_size
+                        sizes[source_file.round_id] = sizes.get(source_file.round_id, 0) + size
+            batches = contiguous_ranges(to_run, instance.get_dynamic_partitions("rounds"), ROUNDS_PER_RUN, sizes)
             total = 3 + len(batches) + (1 if month else 0)
             if ingest_up_to_date:
                 progress(f"[1/{total}] gazetteer, 4W, POA workbooks, survey: up to date (files, settings, registry "

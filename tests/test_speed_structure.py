@@ -50,3 +50,7 @@ def test_rounds_to_build_run_in_ranges_of_consecutive_rounds_at_most_four_at_a_t
         ["R131", "R132"], ["R134"], ["R140", "R128"]]
     assert contiguous_ranges(["R128", "R139"], order, ROUNDS_PER_RUN) == [["R139"], ["R128"]]
     assert contiguous_ranges([], order, ROUNDS_PER_RUN) == []
+    # a run's round files within the budget (a round alone over it still runs, alone)
+    sizes = {"R130": 2_000_000, "R131": 2_000_000, "R132": 3_000_000, "R133": 9_000_000, "R134": 1_000_000}
+    assert contiguous_ranges(list(sizes), order, ROUNDS_PER_RUN, sizes, budget=6_000_000) == [
+        ["R130", "R131"], ["R132"], ["R133"], ["R134"]]

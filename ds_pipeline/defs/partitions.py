@@ -9,7 +9,10 @@ rounds = dg.DynamicPartitionsDefinition(name="rounds")
 # from the UI, and `ds-pipeline publish`, run consecutive rounds four at a time. Each round's rows are still written
 # and replaced as their own partition. Four, measured at national scale (8 rounds): one round per run 8 runs and
 # about 20 s; four per run 14 s and 583 MB peak; eight per run 13 s but 696 MB (every round's rows in memory).
+# `ds-pipeline publish` also keeps a run's round files within ROUND_RUN_BYTES (national scale: about 1.2 MB a
+# round, four rounds a run; at ten times that, 13 MB a round: four rounds a run peaked at 3.5 GB, one a run).
 ROUNDS_PER_RUN = 4
+ROUND_RUN_BYTES = 8_000_000
 ROUND_BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=ROUNDS_PER_RUN)
 
 # One partition per ISO week (key = the Monday). The schedules and `ds-pipeline publish` build the last complete
