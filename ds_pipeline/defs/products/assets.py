@@ -1,5 +1,7 @@
 """Products stage: the weekly edition, the DSTWG brief (HTML + PDF) and the RWG dissemination pack (zip)."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import pandas as pd
 
@@ -87,7 +89,7 @@ def weekly_edition(context: dg.AssetExecutionContext, sources: SourcesFolder, **
 )
 def weekly_products(
     context: dg.AssetExecutionContext, publish: PublishFolder, sources: SourcesFolder, weekly_edition: Edition
-):
+) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
     """The brief is rendered and checked once per edition; the pack carries those very files, so the brief a DSTWG
     member reads and the pack's copy are the same bytes. The edition's Great Expectations validation runs in a
     process of its own while the brief renders; brief and pack are written, in one folder swap, only when it

@@ -12,16 +12,25 @@ area updates of the POA areas (English and Arabic, HTML + PDF).
 - ``expectations``, ``gates``, ``verify``: what must hold before anything is published
 """
 
-from ds_pipeline.lib.products.brief import render_brief_html, render_brief_pdf
-from ds_pipeline.lib.products.edition import Edition, build_edition, week_as_of
-from ds_pipeline.lib.products.pack import build_pack, publish_edition
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "Edition",
-    "build_edition",
-    "build_pack",
-    "publish_edition",
-    "render_brief_html",
-    "render_brief_pdf",
-    "week_as_of",
-]
+# Where each name of the package's interface is defined. They are imported on first use (PEP 562), so that a
+# process needing one module (the Great Expectations validation process) does not import the renderers too.
+_EXPORTS = {
+    "Edition": "edition",
+    "build_edition": "edition",
+    "week_as_of": "edition",
+    "build_pack": "pack",
+    "publish_edition": "pack",
+    "render_brief_html": "brief",
+    "render_brief_pdf": "brief",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
