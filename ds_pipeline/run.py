@@ -54,6 +54,31 @@ class PipelineError(RuntimeError):
     """A stage of the run failed; the message names the stage and the failing steps."""
 
 
+def execute_stage(job: dg.JobDefinition, instance: dg.DagsterInstance, partition_key: str | None = None,
+                  tags: Mapping[str, str] | None = None) -> dg.ExecuteInProcessResult:
+    """Run `job` in this process against `instance`, as `JobDefinition.execute_in_process` does, but without
+    keeping every output of the run in memory until it ends (`execute_in_process` holds them all for
+    `output_for_node`): each asset's frame is stored by its IO manager and freed once its consumers have it, so a
+    round run holds a few frames at a time instead of every stage of every round."""
+    from dagster._core.definitions.job_base import InMemoryJob
+    from dagster._core.execution.execute_in_process import core_execute_in_process, merge_run_tags
+
+    ephemeral = job.as_ephemeral_job(resource_defs={}, input_values={})
+    run_config: Mapping[str, object] = QUIET
+    if partition_key and ephemeral.partitions_def:
+        with dg.partition_loading_context(dynamic_partitions_store=instance) as context:
+            ephemeral.validate_partition_key(partition_key=partition_key, selected_asset_keys=set(), context=context)
+    return core_execute_in_process(
+        job=InMemoryJob(job_def=ephemeral),
+        run_config=run_config,
+        instance=instance,
+        output_capturing_enabled=False,
+        raise_on_error=False,
+        run_tags=merge_run_tags(job_def=job, partition_key=partition_key, tags=tags, asset_selection=[],
+                                instance=instance, run_config=run_config),
+    )
+
+
 def failure_message(label: str, result: dg.ExecuteInProcessResult) -> str:
     """One line naming the failing blocking checks (with their message) and the failing steps (with their
     description) of a stage; nothing downstream of a failed check was written."""
@@ -285,9 +310,7 @@ def run_pipeline(
                 t0 = time.perf_counter()
                 definition = definitions.resolve_job_def(job.name)
                 tags = {RANGE_START: partition_range[0], RANGE_END: partition_range[1]} if partition_range else None
-                result = definition.execute_in_process(
-                    instance=instance, partition_key=partition_key, run_config=QUIET, raise_on_error=False, tags=tags
-                )
+                result = execute_stage(definition, instance, partition_key, tags)
                 if not result.success:
                     raise PipelineError(failure_message(label, result))
                 seconds = time.perf_counter() - t0

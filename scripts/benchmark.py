@@ -7,7 +7,9 @@ the publish's. At the first scale also: an incremental publish (one new round in
 backfill (a publish of 24 rounds into a fresh warehouse), the PDF render of the brief alone, `ds-pipeline check`
 on a 10,000-row file, and the publish on PostgreSQL (a throwaway server on loopback, scripts/test-postgres.sh).
 
-Each measurement runs in a child process of its own, so its peak memory is its own (os.wait4). Progress goes to
+Each measurement runs in a child process of its own, so its peak memory is its own: the peak of the summed PSS of
+the child and every process it started, sampled (benchmarks/memory.py), and never less than the largest single
+process's resident set (os.wait4). Progress goes to
 stderr; stdout gets a Markdown table headed by the machine it ran on, and its last line is the summary (one line):
 
     bench: e2e_s=… peak_mb=… incremental_s=… scale10_ratio=… backfill24_s=… pdf_s=… check10k_s=…
@@ -36,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import measure  # noqa: E402
+from benchmarks import measure, memory  # noqa: E402
 from benchmarks.report import bench_line, bench_values, machine, markdown_table  # noqa: E402
 
 DEFAULT_WEEK = "2026-W47"
@@ -82,20 +84,25 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def wait_child(proc: subprocess.Popen[bytes], timeout: float | None) -> tuple[int, float, bool]:
-    """Wait for `proc` with os.wait4, which gives that child's own peak memory; kill its process group on timeout.
+    """Wait for `proc`, sampling the memory of its process tree (benchmarks/memory.py) every 0.2 s; kill its
+    process group on timeout.
 
-    Returns (exit code, peak MB of the child, timed out)."""
+    Returns (exit code, peak MB of the child and its descendants, timed out): the sampled peak of their summed
+    PSS, or the largest single process's peak resident set (os.wait4) when that is more."""
     deadline = None if timeout is None else time.monotonic() + timeout
-    timed_out = False
+    timed_out, sampled = False, memory.available()
+    tree_peak = 0.0
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid == proc.pid:
             proc.returncode = os.waitstatus_to_exitcode(status)
-            return proc.returncode, usage.ru_maxrss / 1024, timed_out
+            return proc.returncode, max(tree_peak, usage.ru_maxrss / 1024), timed_out
+        if sampled:
+            tree_peak = max(tree_peak, memory.tree_mb(proc.pid))
         if deadline is not None and not timed_out and time.monotonic() > deadline:
             timed_out = True
             os.killpg(proc.pid, signal.SIGKILL)
-        time.sleep(0.25)
+        time.sleep(0.2)
 
 
 def measure_in_child(name: str, scale: float, rounds: int, args: argparse.Namespace, workdir: Path,

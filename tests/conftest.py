@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,13 +99,14 @@ def _free_port() -> int:
 
 @contextmanager
 def recorded_calls() -> Iterator[dict[str, list]]:
-    """Record, while a publish runs in this process: each PDF render of the brief (its edition's week) and each
-    table the warehouse IO manager reads (table, partition keys, columns)."""
+    """Record, while a publish runs in this process: each PDF render of the brief (its edition's week), each
+    table the warehouse IO manager reads (table, partition keys, columns), and each frame it stores (as a weak
+    reference, so as not to keep it alive: `frames_stored`)."""
     from ds_pipeline.defs import resources
     from ds_pipeline.lib.products import brief
 
-    calls: dict[str, list] = {"brief_pdf_renders": [], "warehouse_reads": []}
-    render, read = brief.render_brief_document, resources.read_table
+    calls: dict[str, list] = {"brief_pdf_renders": [], "warehouse_reads": [], "frames_stored": []}
+    render, read, store = brief.render_brief_document, resources.read_table, resources.write_table
 
     def recorded_render(html: str, edition):  # noqa: ANN001, ANN202 - same signature as the function it records
         calls["brief_pdf_renders"].append(edition.week)
@@ -115,8 +117,13 @@ def recorded_calls() -> Iterator[dict[str, list]]:
                                          None if columns is None else tuple(columns)))
         return read(engine, table, partition_column, partition_keys, columns)
 
+    def recorded_store(engine, table, frame, *args):  # noqa: ANN001, ANN202
+        calls["frames_stored"].append((table, weakref.ref(frame)))
+        return store(engine, table, frame, *args)
+
     with mock.patch.object(brief, "render_brief_document", recorded_render), \
-            mock.patch.object(resources, "read_table", recorded_read):
+            mock.patch.object(resources, "read_table", recorded_read), \
+            mock.patch.object(resources, "write_table", recorded_store):
         yield calls
 
 

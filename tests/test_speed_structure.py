@@ -54,3 +54,13 @@ def test_rounds_to_build_run_in_ranges_of_consecutive_rounds_at_most_four_at_a_t
     sizes = {"R130": 2_000_000, "R131": 2_000_000, "R132": 3_000_000, "R133": 9_000_000, "R134": 1_000_000}
     assert contiguous_ranges(list(sizes), order, ROUNDS_PER_RUN, sizes, budget=6_000_000) == [
         ["R130", "R131"], ["R132"], ["R133"], ["R134"]]
+
+
+def test_no_frame_an_asset_stored_stays_in_memory_after_its_run(demo: dict) -> None:
+    import gc
+
+    stored = demo["calls"]["frames_stored"]
+    assert len(stored) > 40, "the warehouse IO manager stored too few frames to have run every stage"
+    gc.collect()
+    alive = sorted({table for table, frame in stored if frame() is not None})
+    assert alive == [], f"frames still held after their run (e.g. every output kept by the run): {alive}"
