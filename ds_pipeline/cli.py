@@ -61,6 +61,7 @@ def _publish(args: argparse.Namespace) -> int:
     from ds_pipeline.lib.settings import SettingsError
     from ds_pipeline.lib.warehouse import WarehouseError
     from ds_pipeline.run import PipelineError, run_pipeline
+    from ds_pipeline.side_by_side import WorkersError
 
     def stop(signum: int, _frame: object) -> None:
         # SIGTERM (a service manager stopping the run) unwinds like Ctrl-C: the warehouse lock is released and the
@@ -80,7 +81,7 @@ def _publish(args: argparse.Namespace) -> int:
             areas=args.areas,
             month=args.month,
         )
-    except (PipelineError, RegistryError, SettingsError, WarehouseError) as exc:
+    except (PipelineError, RegistryError, SettingsError, WarehouseError, WorkersError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except (SystemExit, KeyboardInterrupt) as stopped:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
@@ -42,6 +43,7 @@ from ds_pipeline.lib.sources_folder import (
 )
 from ds_pipeline.lib.warehouse import delete_partitions, make_engine, read_table, stored_partitions, table_exists
 from ds_pipeline.lib.warehouse_lock import DEFAULT_LOCK_TIMEOUT_SECONDS, warehouse_lock
+from ds_pipeline.side_by_side import Task, run_side_by_side, workers_for, workers_wanted
 
 # Dagster's console log stays silent (failures and their tracebacks are in the run's event log); a failing stage
 # is reported as one line by `failure_message`.
@@ -241,6 +243,7 @@ def run_pipeline(
     sources_dir, publish_dir = Path(sources_dir).resolve(), Path(publish_dir).resolve()
     # Settings are checked before anything runs: a misspelt key or a wrong type stops here with a SettingsError.
     settings = load_settings(sources_dir)
+    workers_wanted()  # DS_ROUND_WORKERS, when set, is a count: checked before anything runs
     if areas or month:
         deadline_day = int((settings.get("poa", {}) or {}).get("deadline_day", 10))
         month = parse_report_month(month) if month else latest_complete_area_month(date.today(), deadline_day)
@@ -302,31 +305,44 @@ def run_pipeline(
             ingest_up_to_date = stored_prints.get(INGEST_KEY) == fingerprints[INGEST_KEY] and all(
                 table_exists(engine, t) for t in ingest_tables)
             engine.dispose()
+            publish_pid, instance_ref = os.getpid(), instance.get_ref()
 
-            def stage(label: str, job: dg.UnresolvedAssetJobDefinition, partition_key: str | None = None,
-                      partition_range: tuple[str, str] | None = None) -> None:
+            def launch(label: str, job: dg.UnresolvedAssetJobDefinition, partition_key: str | None = None,
+                       partition_range: tuple[str, str] | None = None) -> str | None:
                 """Launch one of the pipeline's jobs (defs/jobs.py) in this instance, as the schedules do; with
-                `partition_range`, one run over that range of partitions (as a single-run backfill does)."""
-                t0 = time.perf_counter()
+                `partition_range`, one run over that range of partitions (as a single-run backfill does). Returns
+                None when it succeeded, else the one line saying why not. In a process forked from this one
+                (side_by_side.py), the run goes through an instance of its own on the same storage."""
                 definition = definitions.resolve_job_def(job.name)
                 tags = {RANGE_START: partition_range[0], RANGE_END: partition_range[1]} if partition_range else None
-                result = execute_stage(definition, instance, partition_key, tags)
-                if not result.success:
-                    raise PipelineError(failure_message(label, result))
-                seconds = time.perf_counter() - t0
+                if os.getpid() == publish_pid:
+                    result = execute_stage(definition, instance, partition_key, tags)
+                else:
+                    with dg.DagsterInstance.from_ref(instance_ref) as own:
+                        result = execute_stage(definition, own, partition_key, tags)
+                return None if result.success else failure_message(label, result)
+
+            def done(label: str, job: dg.UnresolvedAssetJobDefinition, seconds: float) -> None:
                 summary.stages.append((label, seconds))
                 summary.jobs.append(job.name)
-                assets = len(definition.asset_layer.selected_asset_keys)
+                assets = len(definitions.resolve_job_def(job.name).asset_layer.selected_asset_keys)
                 progress(f"  {label}: {assets} assets in {seconds:.1f} s")
 
-            def run_and_record(label: str, job: dg.UnresolvedAssetJobDefinition, keys: list[str],
-                               partition_range: tuple[str, str] | None = None) -> None:
-                """Run a stage whose rows are fingerprinted: the stored fingerprints of `keys` are dropped first (a
-                run that fails half-way is never taken for up to date) and recorded once it succeeded."""
+            def stage(label: str, job: dg.UnresolvedAssetJobDefinition, partition_key: str | None = None) -> None:
+                t0 = time.perf_counter()
+                failure = launch(label, job, partition_key)
+                if failure is not None:
+                    raise PipelineError(failure)
+                done(label, job, time.perf_counter() - t0)
+
+            def forget(keys: list[str]) -> None:
+                """Drop the stored fingerprints of `keys` before their stage runs: a run that fails half-way is
+                never taken for up to date; they are recorded again once it succeeded (`remember`)."""
                 engine = make_engine(database_url)
                 record_fingerprints(engine, {}, forget=keys)
                 engine.dispose()
-                stage(label, job, partition_range=partition_range)
+
+            def remember(keys: list[str]) -> None:
                 engine = make_engine(database_url)
                 record_fingerprints(engine, {k: fingerprints[k] for k in keys})  # skipped until they change
                 engine.dispose()
@@ -347,14 +363,33 @@ def run_pipeline(
                 summary.ingest_unchanged = True
             else:
                 progress(f"[1/{total}] gazetteer, 4W, POA workbooks, survey: read, validate, conform")
-                run_and_record("ingest", jobs.ingest_job, [INGEST_KEY])
+                forget([INGEST_KEY])
+                stage("ingest", jobs.ingest_job)
+                remember([INGEST_KEY])
             if summary.unchanged:
                 progress(f"  rounds up to date (files, gazetteer, settings, registry and code unchanged since they "
                          f"were stored), not run again: {', '.join(summary.unchanged)}")
+            step = {}  # the [i/total] of each round range, in the order of the ranges
+            tasks = []
             for i, batch in enumerate(batches, start=2):
                 named = batch[0] if len(batch) == 1 else f"{batch[0]}–{batch[-1]} ({len(batch)} rounds)"
-                progress(f"[{i}/{total}] round {named}: read, validate, conform, metrics")
-                run_and_record(f"round {named}", jobs.round_job, batch, partition_range=(batch[0], batch[-1]))
+                label = f"round {named}"
+                step[label] = (i, batch)
+                tasks.append(Task(label, partial(launch, label, jobs.round_job,
+                                                 partition_range=(batch[0], batch[-1]))))
+
+            def round_started(task: Task) -> None:
+                i, batch = step[task.label]
+                progress(f"[{i}/{total}] {task.label}: read, validate, conform, metrics")
+                forget(batch)
+
+            def round_done(task: Task, seconds: float) -> None:
+                done(task.label, jobs.round_job, seconds)
+                remember(step[task.label][1])
+
+            failure = run_side_by_side(tasks, workers_for(len(tasks)), round_started, round_done)
+            if failure is not None:
+                raise PipelineError(failure)
             progress(f"[{len(batches) + 2}/{total}] metrics over all rounds and data quality")
             stage("metrics", jobs.metrics_job)
             engine = make_engine(database_url)

@@ -1,0 +1,127 @@
+"""Round runs side by side: forked processes a few at a time, a failure or a kill reported as one line and no run
+left behind, and a publish whose round ranges ran side by side stores exactly what one after another stores."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from conftest import WEEK
+
+from ds_pipeline.lib.demo import copy_demo_config, generate_demo_sources
+from ds_pipeline.run import run_pipeline
+from ds_pipeline.side_by_side import MOST_WORKERS, WORKERS_VARIABLE, Task, WorkersError, run_side_by_side, workers_for
+
+
+def test_workers_come_from_the_environment_or_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WORKERS_VARIABLE, "3")
+    assert workers_for(10) == 3 and workers_for(2) == 2 and workers_for(0) == 1
+    for wrong in ("0", "two", "-1", "1.5"):
+        monkeypatch.setenv(WORKERS_VARIABLE, wrong)
+        with pytest.raises(WorkersError, match=WORKERS_VARIABLE):
+            workers_for(4)
+    monkeypatch.delenv(WORKERS_VARIABLE)
+    assert workers_for(100) == min(len(os.sched_getaffinity(0)), MOST_WORKERS)
+
+
+def _sleeper(folder: Path, name: str, seconds: float, outcome: str | None = None) -> Task:
+    def run() -> str | None:
+        began = time.time()
+        time.sleep(seconds)
+        (folder / name).write_text(f"{os.getpid()} {began} {time.time()}")
+        return outcome
+
+    return Task(name, run)
+
+
+def test_runs_go_side_by_side_in_forked_processes_at_most_workers_at_a_time(tmp_path: Path) -> None:
+    tasks = [_sleeper(tmp_path, f"run{i}", 0.6) for i in range(4)]
+    events: list[str] = []
+    began = time.time()
+    failure = run_side_by_side(tasks, 2, lambda t: events.append(f"start {t.label}"),
+                               lambda t, s: events.append(f"done {t.label} {s:.1f}"))
+    took = time.time() - began
+    assert failure is None
+    spans = [tuple(map(float, (tmp_path / f"run{i}").read_text().split())) for i in range(4)]
+    assert {int(pid) for pid, _, _ in spans}.isdisjoint({os.getpid()})  # each in a process of its own
+    assert 1.1 < took < 2.3  # two at a time: about two rounds of 0.6 s, not four
+    for moment in [start + 0.3 for _, start, _ in spans]:
+        assert sum(start <= moment <= end for _, start, end in spans) <= 2
+    assert [e for e in events if e.startswith("start")] == [f"start run{i}" for i in range(4)]
+    assert sorted(e.rsplit(" ", 1)[0] for e in events if e.startswith("done")) == [f"done run{i}" for i in range(4)]
+
+
+def test_after_a_failure_no_further_run_starts_and_the_first_failure_is_returned(tmp_path: Path) -> None:
+    tasks = [_sleeper(tmp_path, "slow", 1.0), _sleeper(tmp_path, "bad", 0.0, "round R2 failed: check x failed"),
+             _sleeper(tmp_path, "never1", 0.0), _sleeper(tmp_path, "never2", 0.0)]
+    started: list[str] = []
+    finished: list[str] = []
+    failure = run_side_by_side(tasks, 2, lambda t: started.append(t.label), lambda t, s: finished.append(t.label))
+    assert failure == "round R2 failed: check x failed"
+    assert started == ["slow", "bad"] and finished == ["slow"]  # the run under way finished
+    assert (tmp_path / "slow").exists() and not (tmp_path / "never1").exists()
+
+
+def test_a_run_that_raises_or_is_killed_is_a_one_line_failure(tmp_path: Path) -> None:
+    def raises() -> str | None:
+        raise ValueError("the gazetteer table is missing")
+
+    def killed() -> str | None:
+        os.kill(os.getpid(), signal.SIGKILL)
+        return None
+
+    assert run_side_by_side([Task("round R1", raises), _sleeper(tmp_path, "a", 0.3)], 2, print, print) == (
+        "round R1 failed: ValueError: the gazetteer table is missing")
+    assert run_side_by_side([_sleeper(tmp_path, "b", 0.3), Task("round R9", killed)], 2, print, print) == (
+        "round R9 failed: its process ended without a result")
+
+
+def test_a_stopped_publish_leaves_no_run_going(tmp_path: Path) -> None:
+    def stop(task: Task, seconds: float) -> None:
+        raise KeyboardInterrupt  # Ctrl-C while another run is under way
+
+    long = _sleeper(tmp_path, "long", 20.0)
+    pids: list[int] = []
+    with pytest.raises(KeyboardInterrupt):
+        run_side_by_side([_sleeper(tmp_path, "short", 0.2), long], 2, lambda t: pids.append(os.getpid()), stop)
+    time.sleep(0.2)
+    children = [p for p in os.listdir("/proc") if p.isdigit()
+                and f"ds-pipeline {long.label}".encode() in Path(f"/proc/{p}/cmdline").read_bytes()]
+    assert children == [] and not (tmp_path / "long").exists()
+
+
+def _tables(url: str) -> dict[str, pd.DataFrame]:
+    """Every table in its stored order (rounds written side by side are inserted in whatever order they end)."""
+    engine = sa.create_engine(url)
+    tables = {}
+    with engine.connect() as conn:
+        for name in sa.inspect(conn).get_table_names():
+            columns = [c["name"] for c in sa.inspect(conn).get_columns(name)]
+            order = [f'"{c}"' for c in ("round_id", "_row_order") if c in columns] or [f'"{c}"' for c in columns]
+            tables[name] = pd.read_sql(sa.text(f'SELECT * FROM "{name}" ORDER BY {", ".join(order)}'), conn)
+    return tables
+
+
+def test_rounds_side_by_side_store_what_one_after_another_stores(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = copy_demo_config(tmp_path / "sources")
+    generate_demo_sources(sources, scale=0.02, rounds=6)
+    stored = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv(WORKERS_VARIABLE, workers)
+        url = f"sqlite:///{tmp_path}/warehouse{workers}.db"
+        summary = run_pipeline(sources, tmp_path / f"published{workers}", week=WEEK, database_url=url,
+                               progress=lambda _: None)
+        rounds = [label for label, _ in summary.stages if label.startswith("round ")]
+        assert sorted(rounds) == ["round R132–R135 (4 rounds)", "round R136–R137 (2 rounds)"]
+        stored[workers] = _tables(url)
+    assert sorted(stored["1"]) == sorted(stored["2"]) and len(stored["1"]) > 40
+    for name, table in stored["1"].items():
+        pd.testing.assert_frame_equal(table, stored["2"][name], obj=name)
+    one, two = (tmp_path / f"published{w}" / WEEK / f"IRQ_RWG_pack_{WEEK}.zip" for w in ("1", "2"))
+    assert one.read_bytes() == two.read_bytes()
