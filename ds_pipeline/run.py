@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -49,6 +49,7 @@ from ds_pipeline.side_by_side import Task, run_side_by_side, workers_for, worker
 # is reported as one line by `failure_message`.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+OTHER_SOURCES = "ingest: 4W, POA workbooks, survey"  # the ingestion's run beside the rounds
 LOCAL_INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "dagster.local.yaml"
 
 
@@ -57,15 +58,17 @@ class PipelineError(RuntimeError):
 
 
 def execute_stage(job: dg.JobDefinition, instance: dg.DagsterInstance, partition_key: str | None = None,
-                  tags: Mapping[str, str] | None = None) -> dg.ExecuteInProcessResult:
+                  tags: Mapping[str, str] | None = None,
+                  assets: Sequence[dg.AssetKey] = ()) -> dg.ExecuteInProcessResult:
     """Run `job` in this process against `instance`, as `JobDefinition.execute_in_process` does, but without
     keeping every output of the run in memory until it ends (`execute_in_process` holds them all for
     `output_for_node`): each asset's frame is stored by its IO manager and freed once its consumers have it, so a
-    round run holds a few frames at a time instead of every stage of every round."""
+    round run holds a few frames at a time instead of every stage of every round. `assets` runs only those assets
+    of the job (and their checks), as the UI's "materialize selected" does."""
     from dagster._core.definitions.job_base import InMemoryJob
     from dagster._core.execution.execute_in_process import core_execute_in_process, merge_run_tags
 
-    ephemeral = job.as_ephemeral_job(resource_defs={}, input_values={})
+    ephemeral = job.as_ephemeral_job(resource_defs={}, input_values={}, asset_selection=list(assets) or None)
     run_config: Mapping[str, object] = QUIET
     if partition_key and ephemeral.partitions_def:
         with dg.partition_loading_context(dynamic_partitions_store=instance) as context:
@@ -76,8 +79,9 @@ def execute_stage(job: dg.JobDefinition, instance: dg.DagsterInstance, partition
         instance=instance,
         output_capturing_enabled=False,
         raise_on_error=False,
-        run_tags=merge_run_tags(job_def=job, partition_key=partition_key, tags=tags, asset_selection=[],
+        run_tags=merge_run_tags(job_def=job, partition_key=partition_key, tags=tags, asset_selection=list(assets),
                                 instance=instance, run_config=run_config),
+        asset_selection=frozenset(assets) or None,
     )
 
 
@@ -308,7 +312,8 @@ def run_pipeline(
             publish_pid, instance_ref = os.getpid(), instance.get_ref()
 
             def launch(label: str, job: dg.UnresolvedAssetJobDefinition, partition_key: str | None = None,
-                       partition_range: tuple[str, str] | None = None) -> str | None:
+                       partition_range: tuple[str, str] | None = None,
+                       assets: Sequence[dg.AssetKey] = ()) -> str | None:
                 """Launch one of the pipeline's jobs (defs/jobs.py) in this instance, as the schedules do; with
                 `partition_range`, one run over that range of partitions (as a single-run backfill does). Returns
                 None when it succeeded, else the one line saying why not. In a process forked from this one
@@ -316,24 +321,25 @@ def run_pipeline(
                 definition = definitions.resolve_job_def(job.name)
                 tags = {RANGE_START: partition_range[0], RANGE_END: partition_range[1]} if partition_range else None
                 if os.getpid() == publish_pid:
-                    result = execute_stage(definition, instance, partition_key, tags)
+                    result = execute_stage(definition, instance, partition_key, tags, assets)
                 else:
                     with dg.DagsterInstance.from_ref(instance_ref) as own:
-                        result = execute_stage(definition, own, partition_key, tags)
+                        result = execute_stage(definition, own, partition_key, tags, assets)
                 return None if result.success else failure_message(label, result)
 
-            def done(label: str, job: dg.UnresolvedAssetJobDefinition, seconds: float) -> None:
+            def done(label: str, job: dg.UnresolvedAssetJobDefinition, seconds: float, assets: int = 0) -> None:
                 summary.stages.append((label, seconds))
                 summary.jobs.append(job.name)
-                assets = len(definitions.resolve_job_def(job.name).asset_layer.selected_asset_keys)
+                assets = assets or len(definitions.resolve_job_def(job.name).asset_layer.selected_asset_keys)
                 progress(f"  {label}: {assets} assets in {seconds:.1f} s")
 
-            def stage(label: str, job: dg.UnresolvedAssetJobDefinition, partition_key: str | None = None) -> None:
+            def stage(label: str, job: dg.UnresolvedAssetJobDefinition, partition_key: str | None = None,
+                      assets: Sequence[dg.AssetKey] = ()) -> None:
                 t0 = time.perf_counter()
-                failure = launch(label, job, partition_key)
+                failure = launch(label, job, partition_key, assets=assets)
                 if failure is not None:
                     raise PipelineError(failure)
-                done(label, job, time.perf_counter() - t0)
+                done(label, job, time.perf_counter() - t0, len(assets))
 
             def forget(keys: list[str]) -> None:
                 """Drop the stored fingerprints of `keys` before their stage runs: a run that fails half-way is
@@ -357,6 +363,12 @@ def run_pipeline(
                         sizes[source_file.round_id] = sizes.get(source_file.round_id, 0) + size
             batches = contiguous_ranges(to_run, instance.get_dynamic_partitions("rounds"), ROUNDS_PER_RUN, sizes)
             total = 3 + len(batches) + (1 if month else 0)
+            # The ingestion in two runs of its job: the gazetteer first (every round conforms to it), then the 4W,
+            # POA workbooks and survey, side by side with the rounds
+            ingest_keys = definitions.resolve_job_def(jobs.ingest_job.name).asset_layer.selected_asset_keys
+            gazetteer = sorted(k for k in ingest_keys if k.path[-1].startswith("gazetteer_"))
+            other_sources = sorted(set(ingest_keys) - set(gazetteer))
+            tasks = []
             if ingest_up_to_date:
                 progress(f"[1/{total}] gazetteer, 4W, POA workbooks, survey: up to date (files, settings, registry "
                          "and code unchanged since they were stored), not run again")
@@ -364,13 +376,12 @@ def run_pipeline(
             else:
                 progress(f"[1/{total}] gazetteer, 4W, POA workbooks, survey: read, validate, conform")
                 forget([INGEST_KEY])
-                stage("ingest", jobs.ingest_job)
-                remember([INGEST_KEY])
+                stage("ingest: gazetteer", jobs.ingest_job, assets=gazetteer)
+                tasks.append(Task(OTHER_SOURCES, partial(launch, OTHER_SOURCES, jobs.ingest_job, assets=other_sources)))
             if summary.unchanged:
                 progress(f"  rounds up to date (files, gazetteer, settings, registry and code unchanged since they "
                          f"were stored), not run again: {', '.join(summary.unchanged)}")
             step = {}  # the [i/total] of each round range, in the order of the ranges
-            tasks = []
             for i, batch in enumerate(batches, start=2):
                 named = batch[0] if len(batch) == 1 else f"{batch[0]}–{batch[-1]} ({len(batch)} rounds)"
                 label = f"round {named}"
@@ -379,13 +390,18 @@ def run_pipeline(
                                                  partition_range=(batch[0], batch[-1]))))
 
             def round_started(task: Task) -> None:
-                i, batch = step[task.label]
-                progress(f"[{i}/{total}] {task.label}: read, validate, conform, metrics")
-                forget(batch)
+                if task.label in step:
+                    i, batch = step[task.label]
+                    progress(f"[{i}/{total}] {task.label}: read, validate, conform, metrics")
+                    forget(batch)
 
             def round_done(task: Task, seconds: float) -> None:
-                done(task.label, jobs.round_job, seconds)
-                remember(step[task.label][1])
+                if task.label == OTHER_SOURCES:
+                    done(task.label, jobs.ingest_job, seconds, len(other_sources))
+                    remember([INGEST_KEY])
+                else:
+                    done(task.label, jobs.round_job, seconds)
+                    remember(step[task.label][1])
 
             failure = run_side_by_side(tasks, workers_for(len(tasks)), round_started, round_done)
             if failure is not None:

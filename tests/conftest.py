@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from ds_pipeline.lib.demo import copy_demo_config, generate_demo_sources
-from ds_pipeline.run import run_pipeline
+from ds_pipeline.run import environment, run_pipeline
+from ds_pipeline.side_by_side import WORKERS_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK = "2026-W47"
@@ -136,7 +137,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
     plant_markup_and_formulas(sources)
     database = f"sqlite:///{root}/warehouse.db"
     lines: list[str] = []
-    with recorded_calls() as calls:  # what the structural tests of speed look at (tests/test_speed_structure.py)
+    # what the structural tests of speed look at (tests/test_speed_structure.py): every run in this process, where
+    # the calls are recorded (tests/test_side_by_side.py runs rounds side by side in processes of their own)
+    with recorded_calls() as calls, environment({WORKERS_VARIABLE: "1"}):
         summary = run_pipeline(sources, root / "published", week=WEEK, database_url=database, progress=lines.append,
                                month=AREA_MONTH)
     edition = root / "published" / WEEK

@@ -128,7 +128,7 @@ def test_a_changed_4w_file_runs_the_ingestion_again_and_a_failed_run_is_never_ta
     assert INGEST_KEY not in stored_fingerprints(sa.create_engine(database))  # dropped before the ingestion ran
     four_w.write_bytes(original)  # back to the files of the first publish: the ingestion still runs again
     again = run_pipeline(folder, tmp_path / "out", **quiet)
-    assert not again.ingest_unchanged and again.jobs.count("ingest_job") == 1 and again.jobs.count("round_job") == 0
+    assert not again.ingest_unchanged and again.jobs.count("ingest_job") == 2 and again.jobs.count("round_job") == 0
     fresh = f"sqlite:///{tmp_path}/fresh.db"
     run_pipeline(folder, tmp_path / "fresh", week=WEEK, database_url=fresh, progress=lambda _: None)
     for table in ("service_mapping_conformed", "gazetteer_conformed", "household_survey_validated",
