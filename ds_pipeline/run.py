@@ -43,7 +43,7 @@ from ds_pipeline.lib.sources_folder import (
 )
 from ds_pipeline.lib.warehouse import delete_partitions, make_engine, read_table, stored_partitions, table_exists
 from ds_pipeline.lib.warehouse_lock import DEFAULT_LOCK_TIMEOUT_SECONDS, warehouse_lock
-from ds_pipeline.side_by_side import Task, run_side_by_side, workers_for, workers_wanted
+from ds_pipeline.side_by_side import Task, job_waves, run_side_by_side, workers_for, workers_wanted
 
 # Dagster's console log stays silent (failures and their tracebacks are in the run's event log); a failing stage
 # is reported as one line by `failure_message`.
@@ -407,7 +407,25 @@ def run_pipeline(
             if failure is not None:
                 raise PipelineError(failure)
             progress(f"[{len(batches) + 2}/{total}] metrics over all rounds and data quality")
-            stage("metrics", jobs.metrics_job)
+            def metrics_done(share: dict[str, list[dg.AssetKey]], task: Task, seconds: float) -> None:
+                done(task.label, jobs.metrics_job, seconds, len(share[task.label]))
+
+            workers = workers_wanted()
+            if workers <= 1:
+                stage("metrics", jobs.metrics_job)
+            else:  # its steps in waves, the runs of a wave side by side (each step after the steps it reads from)
+                for wave in job_waves(definitions.resolve_job_def(jobs.metrics_job.name), definitions, workers):
+                    share = {}
+                    for keys in wave:
+                        steps = sorted({definitions.resolve_assets_def(k).node_def.name for k in keys})
+                        share[f"metrics: {', '.join(steps)}"] = keys
+                    failure = run_side_by_side(
+                        [Task(label, partial(launch, label, jobs.metrics_job, assets=keys))
+                         for label, keys in share.items()],
+                        len(share), lambda _task: None,
+                        partial(metrics_done, share))
+                    if failure is not None:
+                        raise PipelineError(failure)
             engine = make_engine(database_url)
             summary.inventory = read_table(engine, "source_inventory")
             engine.dispose()

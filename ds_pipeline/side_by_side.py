@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
+import dagster as dg
+
 WORKERS_VARIABLE = "DS_ROUND_WORKERS"  # how many round runs at a time; 1 runs them one after another in-process
 MOST_WORKERS = 4  # each run holds its rounds' rows in memory, and SQLite takes one writer at a time
 
@@ -117,3 +119,41 @@ def _fork_each(context: multiprocessing.context.ForkContext, tasks: Sequence[Tas
             process.terminate()
             process.join()
     return first_failure
+
+
+def job_waves(job: dg.JobDefinition, definitions: dg.Definitions, runs: int) -> list[list[list[dg.AssetKey]]]:
+    """The assets of `job` as waves of at most `runs` runs each: a step (one asset definition) goes in the wave after
+    every step of the job that it or one of its checks reads from, so the runs of a wave can go side by side. A
+    wave's steps are shared out by how many tables they read, the step reading most first."""
+    graph = job.asset_layer.asset_graph
+    selected = set(job.asset_layer.selected_asset_keys)
+    step_of = {key: definitions.resolve_assets_def(key).node_def.name for key in selected}
+    reads: dict[str, set[dg.AssetKey]] = {}
+    for key in selected:
+        assets_def = definitions.resolve_assets_def(key)
+        reads.setdefault(step_of[key], set()).update(assets_def.asset_deps[key])
+    for check in graph.asset_check_keys:
+        if check.asset_key in selected:
+            reads[step_of[check.asset_key]].update(k for k in graph.get(check).parent_entity_keys
+                                                   if isinstance(k, dg.AssetKey))
+    depth: dict[str, int] = {}
+
+    def wave_of(step: str) -> int:
+        if step not in depth:
+            before = {step_of[k] for k in reads[step] if k in selected} - {step}
+            depth[step] = 1 + max((wave_of(s) for s in before), default=-1)
+        return depth[step]
+
+    waves: list[list[list[dg.AssetKey]]] = []
+    for number in range(max(map(wave_of, reads), default=-1) + 1):
+        steps = sorted((s for s in reads if depth[s] == number), key=lambda s: (-len(reads[s]), s))
+        shares: list[tuple[int, list[dg.AssetKey]]] = []
+        for step in steps:
+            keys = sorted(k for k in selected if step_of[k] == step)
+            if len(shares) < runs:
+                shares.append((len(reads[step]), keys))
+            else:
+                lightest = min(range(len(shares)), key=lambda i: shares[i][0])
+                shares[lightest] = (shares[lightest][0] + len(reads[step]), shares[lightest][1] + keys)
+        waves.append([keys for _, keys in shares])
+    return waves

@@ -8,6 +8,7 @@ import signal
 import time
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,15 @@ from conftest import WEEK
 
 from ds_pipeline.lib.demo import copy_demo_config, generate_demo_sources
 from ds_pipeline.run import run_pipeline
-from ds_pipeline.side_by_side import MOST_WORKERS, WORKERS_VARIABLE, Task, WorkersError, run_side_by_side, workers_for
+from ds_pipeline.side_by_side import (
+    MOST_WORKERS,
+    WORKERS_VARIABLE,
+    Task,
+    WorkersError,
+    job_waves,
+    run_side_by_side,
+    workers_for,
+)
 
 
 def test_workers_come_from_the_environment_or_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -125,3 +134,27 @@ def test_rounds_side_by_side_store_what_one_after_another_stores(tmp_path: Path,
         pd.testing.assert_frame_equal(table, stored["2"][name], obj=name)
     one, two = (tmp_path / f"published{w}" / WEEK / f"IRQ_RWG_pack_{WEEK}.zip" for w in ("1", "2"))
     assert one.read_bytes() == two.read_bytes()
+
+
+def test_the_metrics_run_in_waves_each_step_after_what_it_and_its_checks_read(defs) -> None:  # noqa: ANN001
+    job = defs.resolve_job_def("metrics_job")
+    graph = job.asset_layer.asset_graph
+    selected = set(job.asset_layer.selected_asset_keys)
+    for runs in (1, 2, 3):
+        waves = job_waves(job, defs, runs)
+        assert all(1 <= len(wave) <= runs for wave in waves)
+        placed = [key for wave in waves for share in wave for key in share]
+        assert sorted(placed) == sorted(selected)  # every asset once
+        wave_of = {key: number for number, wave in enumerate(waves) for share in wave for key in share}
+        run_of = {key: i for wave in waves for i, share in enumerate(wave) for key in share}
+        for key in selected:
+            reads = set(defs.resolve_assets_def(key).asset_deps[key])
+            reads |= {k for check in graph.asset_check_keys if check.asset_key == key
+                      for k in graph.get(check).parent_entity_keys if isinstance(k, dg.AssetKey)}
+            for upstream in reads & selected:
+                assert wave_of[upstream] < wave_of[key] or (
+                    wave_of[upstream] == wave_of[key] and run_of[upstream] == run_of[key]), (key, upstream)
+    first, *rest = job_waves(job, defs, 2)
+    assert len(first) == 2 and rest  # data quality beside the other metrics, the data slices after them
+    names = {k.to_user_string() for k in first[0]}
+    assert names == {"source_inventory", "quarantine_log"}  # it reads the most tables: a run of its own
