@@ -24,6 +24,7 @@ from ds_pipeline.lib.edition_calendar import (
     week_of_partition_key,
     week_partition_key,
 )
+from ds_pipeline.lib.products.expectations import start_validation_ahead, stop_validation_ahead
 from ds_pipeline.lib.registry import load_registry
 from ds_pipeline.lib.round_fingerprints import (
     INGEST_KEY,
@@ -412,9 +413,13 @@ def run_pipeline(
 
             workers = workers_wanted()
             if workers <= 1:
+                start_validation_ahead()  # the products' validation process imports while the metrics run
                 stage("metrics", jobs.metrics_job)
             else:  # its steps in waves, the runs of a wave side by side (each step after the steps it reads from)
-                for wave in job_waves(definitions.resolve_job_def(jobs.metrics_job.name), definitions, workers):
+                waves = job_waves(definitions.resolve_job_def(jobs.metrics_job.name), definitions, workers)
+                for number, wave in enumerate(waves):
+                    if number == len(waves) - 1:
+                        start_validation_ahead()  # beside the last wave, which leaves a core free
                     share = {}
                     for keys in wave:
                         steps = sorted({definitions.resolve_assets_def(k).node_def.name for k in keys})
@@ -435,6 +440,7 @@ def run_pipeline(
             progress(f"[{total}/{total}] products for {week}")
             stage(f"products {week}", jobs.weekly_products_job, week_key)
     finally:
+        stop_validation_ahead()  # not used when a stage failed before the products
         scratch.close()
     edition_dir = publish_dir / week
     summary.products = sorted(p for p in edition_dir.glob("*") if p.is_file()) if edition_dir.is_dir() else []

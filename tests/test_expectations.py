@@ -173,3 +173,27 @@ def test_the_validation_in_its_own_process_gives_what_validating_here_gives(edit
     with pytest.raises(RuntimeError, match="the Great Expectations validation failed: "), \
             expectations.validation_in_background(edition, blocked / "week") as result:
         result()
+
+
+def test_a_validation_process_started_ahead_is_the_one_that_validates(edition: Edition) -> None:
+    from unittest import mock
+
+    here = validate_edition(edition)
+    expectations.start_validation_ahead()
+    ahead = expectations._STARTED[0]
+    expectations.start_validation_ahead()  # one at a time
+    assert expectations._STARTED == [ahead] and ahead.poll() is None  # waiting for a request, imports done
+    with mock.patch.object(expectations, "_start_worker", side_effect=AssertionError("a second process")), \
+            expectations.validation_in_background(edition) as result:
+        assert result().summary_json() == here.summary_json()
+    assert ahead.returncode == 0 and expectations._STARTED == []
+    expectations.start_validation_ahead()  # one that died before it was used is replaced
+    dead = expectations._STARTED[0]
+    dead.kill()
+    dead.wait()
+    with expectations.validation_in_background(edition) as result:
+        assert result().summary_json() == here.summary_json()
+    expectations.start_validation_ahead()  # one left unused is ended
+    unused = expectations._STARTED[0]
+    expectations.stop_validation_ahead()
+    assert unused.poll() is not None and expectations._STARTED == []

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from conftest import WEEK
 
 from ds_pipeline.lib.demo import copy_demo_config, generate_demo_sources
+from ds_pipeline.lib.products import expectations
 from ds_pipeline.run import run_pipeline
 from ds_pipeline.side_by_side import (
     MOST_WORKERS,
@@ -129,6 +130,7 @@ def test_rounds_side_by_side_store_what_one_after_another_stores(tmp_path: Path,
         rounds = [label for label, _ in summary.stages if label.startswith("round ")]
         assert sorted(rounds) == ["round R132–R135 (4 rounds)", "round R136–R137 (2 rounds)"]
         stored[workers] = _tables(url)
+        assert expectations._STARTED == []  # the validation process started ahead was used, none is left
     assert sorted(stored["1"]) == sorted(stored["2"]) and len(stored["1"]) > 40
     for name, table in stored["1"].items():
         pd.testing.assert_frame_equal(table, stored["2"][name], obj=name)

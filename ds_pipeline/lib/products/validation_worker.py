@@ -1,6 +1,6 @@
-"""The process of `expectations.validation_in_background`: reads a pickled (edition, Data Docs folder) from the file
-named on the command line, validates the edition with Great Expectations and writes the pickled validation to
-standard output."""
+"""The process of `expectations.validation_in_background`: imports Great Expectations at once, then reads the path of
+a pickled (edition, Data Docs folder) from its standard input (one line), validates the edition and writes the
+pickled validation to standard output. Started ahead of time, it waits for that line with its imports done."""
 
 import pickle
 import sys
@@ -8,11 +8,16 @@ import sys
 from ds_pipeline.lib.products.expectations import validate_edition
 
 
-def main(request: str) -> None:
+def main() -> None:
+    import great_expectations  # noqa: F401 - imported before the request arrives: the wait is spent importing
+
+    request = sys.stdin.readline().strip()
+    if not request:
+        return  # closed without a request: the process started ahead was not needed
     with open(request, "rb") as handle:
         edition, docs_dir = pickle.load(handle)
     sys.stdout.buffer.write(pickle.dumps(validate_edition(edition, docs_dir)))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main()
