@@ -130,9 +130,11 @@ def measure_floor(scale: float, rounds: int, week: str, workdir: Path, sources: 
 
 
 def measure_pdf(floor_dir: Path) -> dict[str, Any]:
-    """`render_brief_document` on the brief's HTML alone (edition and HTML from the floor's run)."""
-    from ds_pipeline.lib.products.brief import render_brief_document
+    """`render_brief_document` on the brief's HTML alone (edition and HTML from the floor's run), WeasyPrint
+    imported before the clock starts, as a publish imports it while its round runs work."""
+    from ds_pipeline.lib.products.brief import prepare_renderer, render_brief_document
 
+    prepare_renderer()
     edition = pickle.loads((floor_dir / EDITION_FILE).read_bytes())
     html = (floor_dir / HTML_FILE).read_text(encoding="utf-8")
     started = time.perf_counter()

@@ -57,11 +57,11 @@ def _generate_demo(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
+    from ds_pipeline.lib.parallelism import WorkersError
     from ds_pipeline.lib.registry import RegistryError
     from ds_pipeline.lib.settings import SettingsError
     from ds_pipeline.lib.warehouse import WarehouseError
     from ds_pipeline.run import PipelineError, run_pipeline
-    from ds_pipeline.side_by_side import WorkersError
 
     def stop(signum: int, _frame: object) -> None:
         # SIGTERM (a service manager stopping the run) unwinds like Ctrl-C: the warehouse lock is released and the

@@ -24,6 +24,8 @@ from ds_pipeline.lib.edition_calendar import (
     week_of_partition_key,
     week_partition_key,
 )
+from ds_pipeline.lib.parallelism import workers_wanted
+from ds_pipeline.lib.products.brief import prepare_renderer
 from ds_pipeline.lib.products.expectations import start_validation_ahead, stop_validation_ahead
 from ds_pipeline.lib.registry import load_registry
 from ds_pipeline.lib.round_fingerprints import (
@@ -44,7 +46,7 @@ from ds_pipeline.lib.sources_folder import (
 )
 from ds_pipeline.lib.warehouse import delete_partitions, make_engine, read_table, stored_partitions, table_exists
 from ds_pipeline.lib.warehouse_lock import DEFAULT_LOCK_TIMEOUT_SECONDS, warehouse_lock
-from ds_pipeline.side_by_side import Task, job_waves, run_side_by_side, workers_for, workers_wanted
+from ds_pipeline.side_by_side import Task, job_waves, run_side_by_side, workers_for
 
 # Dagster's console log stays silent (failures and their tracebacks are in the run's event log); a failing stage
 # is reported as one line by `failure_message`.
@@ -404,7 +406,8 @@ def run_pipeline(
                     done(task.label, jobs.round_job, seconds)
                     remember(step[task.label][1])
 
-            failure = run_side_by_side(tasks, workers_for(len(tasks)), round_started, round_done)
+            failure = run_side_by_side(tasks, workers_for(len(tasks)), round_started, round_done,
+                                       meanwhile=prepare_renderer)  # this process's idle time, forks inherit it
             if failure is not None:
                 raise PipelineError(failure)
             progress(f"[{len(batches) + 2}/{total}] metrics over all rounds and data quality")
@@ -412,14 +415,17 @@ def run_pipeline(
                 done(task.label, jobs.metrics_job, seconds, len(share[task.label]))
 
             workers = workers_wanted()
+            # the products' validation process imports while the metrics run (not when the area updates, which
+            # render side by side, come in between: it would wait through them, holding its memory)
+            ahead = start_validation_ahead if not month else lambda: None
             if workers <= 1:
-                start_validation_ahead()  # the products' validation process imports while the metrics run
+                ahead()
                 stage("metrics", jobs.metrics_job)
             else:  # its steps in waves, the runs of a wave side by side (each step after the steps it reads from)
                 waves = job_waves(definitions.resolve_job_def(jobs.metrics_job.name), definitions, workers)
                 for number, wave in enumerate(waves):
                     if number == len(waves) - 1:
-                        start_validation_ahead()  # beside the last wave, which leaves a core free
+                        ahead()  # beside the last wave, which leaves a core free
                     share = {}
                     for keys in wave:
                         steps = sorted({definitions.resolve_assets_def(k).node_def.name for k in keys})

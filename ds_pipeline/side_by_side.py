@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-import os
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -14,12 +13,7 @@ from multiprocessing.connection import Connection, wait
 
 import dagster as dg
 
-WORKERS_VARIABLE = "DS_ROUND_WORKERS"  # how many round runs at a time; 1 runs them one after another in-process
-MOST_WORKERS = 4  # each run holds its rounds' rows in memory, and SQLite takes one writer at a time
-
-
-class WorkersError(ValueError):
-    """DS_ROUND_WORKERS is not a whole number of at least 1."""
+from ds_pipeline.lib.parallelism import workers_wanted
 
 
 @dataclass(frozen=True)
@@ -28,20 +22,6 @@ class Task:
 
     label: str
     run: Callable[[], str | None]
-
-
-def workers_wanted() -> int:
-    """How many runs may go side by side: DS_ROUND_WORKERS when set, else the CPUs this process may use (at most
-    MOST_WORKERS); 1 where processes cannot be forked. Raises WorkersError for a value that is not a count."""
-    value = os.environ.get(WORKERS_VARIABLE, "").strip()
-    if value:
-        if not value.isdigit() or int(value) < 1:
-            raise WorkersError(f"{WORKERS_VARIABLE}={value!r} must be a whole number of at least 1")
-        wanted = int(value)
-    else:
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        wanted = min(cpus, MOST_WORKERS)
-    return wanted if "fork" in multiprocessing.get_all_start_methods() else 1
 
 
 def workers_for(tasks: int) -> int:
@@ -62,9 +42,12 @@ def _child(task: Task, sender: Connection) -> None:
 
 
 def run_side_by_side(tasks: Sequence[Task], workers: int, started: Callable[[Task], None],
-                     finished: Callable[[Task, float], None]) -> str | None:
+                     finished: Callable[[Task, float], None],
+                     meanwhile: Callable[[], None] | None = None) -> str | None:
     """Make `tasks` in order, at most `workers` at a time, each in a process forked from this one (in this process
-    when `workers` is 1). `started` and `finished` are called in this process as each begins and succeeds.
+    when `workers` is 1). `started` and `finished` are called in this process as each begins and succeeds;
+    `meanwhile`, once the first forked runs are under way, is this process's own work while it waits for them (with
+    one worker nothing waits, and it is not called).
 
     After a failure no further run starts; the runs under way finish. Returns the first failure, or None."""
     if workers <= 1:
@@ -80,13 +63,14 @@ def run_side_by_side(tasks: Sequence[Task], workers: int, started: Callable[[Tas
     gc.collect()
     gc.freeze()  # objects of this process stay untouched by the children's collections, their pages shared
     try:
-        return _fork_each(context, tasks, workers, started, finished)
+        return _fork_each(context, tasks, workers, started, finished, meanwhile)
     finally:
         gc.unfreeze()
 
 
 def _fork_each(context: multiprocessing.context.ForkContext, tasks: Sequence[Task], workers: int,
-               started: Callable[[Task], None], finished: Callable[[Task, float], None]) -> str | None:
+               started: Callable[[Task], None], finished: Callable[[Task, float], None],
+               meanwhile: Callable[[], None] | None) -> str | None:
     pending: list[Task] = list(tasks)
     running: dict[Connection, tuple[Task, multiprocessing.process.BaseProcess]] = {}
     first_failure: str | None = None
@@ -102,6 +86,9 @@ def _fork_each(context: multiprocessing.context.ForkContext, tasks: Sequence[Tas
                 running[receiver] = (task, process)
             if not running:
                 break
+            if meanwhile is not None:
+                meanwhile()
+                meanwhile = None
             for receiver in wait(list(running)):
                 task, process = running.pop(receiver)
                 try:

@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from ds_pipeline.lib.demo import copy_demo_config, generate_demo_sources
+from ds_pipeline.lib.parallelism import WORKERS_VARIABLE
 from ds_pipeline.run import environment, run_pipeline
-from ds_pipeline.side_by_side import WORKERS_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK = "2026-W47"

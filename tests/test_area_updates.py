@@ -161,10 +161,19 @@ def test_no_personal_data_from_the_poa_workbooks_reaches_an_area_update(demo: di
 
 
 def test_a_rebuild_from_the_warehouse_gives_byte_identical_files(
-    demo: dict, warehouse_tables: dict[str, pd.DataFrame]
+    demo: dict, warehouse_tables: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from ds_pipeline.lib import parallelism
+
     settings = load_settings(demo["sources"])
+    # the demo rendered every file in its own process; here two processes forked from this one render them
+    monkeypatch.setenv(parallelism.WORKERS_VARIABLE, "2")
+    pools = []
+    fork = parallelism.multiprocessing.get_context("fork")
+    monkeypatch.setattr(parallelism.multiprocessing, "get_context",
+                        lambda method: pools.append(method) or fork)
     files, pages, _suppressed = render_area_files(warehouse_tables, AREA_MONTH, settings)
+    assert pools == ["fork"]
     published = {p.name: p.read_bytes() for p in demo["areas"].iterdir()}
     assert files.keys() == published.keys()
     assert [name for name in files if files[name] != published[name]] == []

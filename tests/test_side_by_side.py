@@ -15,17 +15,10 @@ import sqlalchemy as sa
 from conftest import WEEK
 
 from ds_pipeline.lib.demo import copy_demo_config, generate_demo_sources
+from ds_pipeline.lib.parallelism import MOST_WORKERS, WORKERS_VARIABLE, WorkersError
 from ds_pipeline.lib.products import expectations
 from ds_pipeline.run import run_pipeline
-from ds_pipeline.side_by_side import (
-    MOST_WORKERS,
-    WORKERS_VARIABLE,
-    Task,
-    WorkersError,
-    job_waves,
-    run_side_by_side,
-    workers_for,
-)
+from ds_pipeline.side_by_side import Task, job_waves, run_side_by_side, workers_for
 
 
 def test_workers_come_from_the_environment_or_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,3 +153,42 @@ def test_the_metrics_run_in_waves_each_step_after_what_it_and_its_checks_read(de
     assert len(first) == 2 and rest  # data quality beside the other metrics, the data slices after them
     names = {k.to_user_string() for k in first[0]}
     assert names == {"source_inventory", "quarantine_log"}  # it reads the most tables: a run of its own
+
+
+def test_calls_mapped_over_forked_processes_come_back_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    from functools import partial
+
+    from ds_pipeline.lib.parallelism import map_forked
+
+    def where(number: int) -> tuple[int, int]:
+        time.sleep(0.05)
+        return number * number, os.getpid()
+
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    results = map_forked([partial(where, n) for n in range(6)])
+    assert [square for square, _ in results] == [n * n for n in range(6)]
+    assert os.getpid() not in {pid for _, pid in results}  # made in forked processes
+
+    def fails() -> None:
+        raise ValueError("no translation for 'Returns'")
+
+    with pytest.raises(ValueError, match="no translation"):
+        map_forked([partial(where, 1), fails])
+    monkeypatch.setenv(WORKERS_VARIABLE, "1")
+    assert {pid for _, pid in map_forked([partial(where, n) for n in range(3)])} == {os.getpid()}
+
+
+def test_this_process_does_its_own_work_once_while_the_first_runs_go(tmp_path: Path) -> None:
+    events: list[str] = []
+
+    def meanwhile() -> None:
+        events.append(f"meanwhile in {os.getpid()}")
+
+    tasks = [_sleeper(tmp_path, f"run{i}", 0.3) for i in range(3)]
+    assert run_side_by_side(tasks, 2, lambda t: events.append(f"start {t.label}"),
+                            lambda t, s: events.append(f"done {t.label}"), meanwhile) is None
+    assert events.count(f"meanwhile in {os.getpid()}") == 1
+    assert events.index(f"meanwhile in {os.getpid()}") == 2  # after the first two started, before any ended
+    events.clear()
+    run_side_by_side(tasks, 1, lambda t: None, lambda t, s: None, meanwhile)
+    assert events == []  # one after another: nothing to wait for

@@ -559,6 +559,13 @@ def source_date_epoch(day: dt.date) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
+def prepare_renderer() -> None:
+    """Import WeasyPrint and its PDF writer now (about 1 s of one core), ahead of the first render: a publish does it
+    while its round runs work in other processes, and the processes it forks later find them imported."""
+    import weasyprint  # noqa: F401
+    import weasyprint.pdf  # noqa: F401
+
+
 def render_pdf(html: str, as_of: dt.date) -> tuple[bytes, int]:
     """PDF bytes of a product's HTML and its page count, byte-reproducible (SOURCE_DATE_EPOCH = the as-of date);
     charts go to WeasyPrint as images of their SVG (`charts.as_images`)."""
