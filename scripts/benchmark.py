@@ -8,9 +8,9 @@ backfill (a publish of 24 rounds into a fresh warehouse), the PDF render of the 
 on a 10,000-row file, and the publish on PostgreSQL (a throwaway server on loopback, scripts/test-postgres.sh).
 
 Each measurement runs in a child process of its own, so its peak memory is its own: the peak of the summed PSS of
-the child and every process it started, sampled (benchmarks/memory.py), and never less than the largest single
-process's resident set (os.wait4). Progress goes to
-stderr; stdout gets a Markdown table headed by the machine it ran on, and its last line is the summary (one line):
+the child and every process it started, sampled every 0.5 s (benchmarks/memory.py), and never less than the
+largest single process's resident set (os.wait4). Progress goes to stderr; stdout gets a Markdown table headed by
+the machine it ran on, and its last line is the summary (one line):
 
     bench: e2e_s=… peak_mb=… incremental_s=… scale10_ratio=… backfill24_s=… pdf_s=… check10k_s=…
         floor_ratio=… pg_ratio=…
@@ -84,8 +84,9 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def wait_child(proc: subprocess.Popen[bytes], timeout: float | None) -> tuple[int, float, bool]:
-    """Wait for `proc`, sampling the memory of its process tree (benchmarks/memory.py) every 0.2 s; kill its
-    process group on timeout.
+    """Wait for `proc`, sampling the memory of its process tree (benchmarks/memory.py) every 0.5 s (each sample
+    walks /proc and the tree's page tables: more often, it takes CPU from the measurement); kill its process group on
+    timeout.
 
     Returns (exit code, peak MB of the child and its descendants, timed out): the sampled peak of their summed
     PSS, or the largest single process's peak resident set (os.wait4) when that is more."""
@@ -102,7 +103,7 @@ def wait_child(proc: subprocess.Popen[bytes], timeout: float | None) -> tuple[in
         if deadline is not None and not timed_out and time.monotonic() > deadline:
             timed_out = True
             os.killpg(proc.pid, signal.SIGKILL)
-        time.sleep(0.2)
+        time.sleep(0.5)
 
 
 def measure_in_child(name: str, scale: float, rounds: int, args: argparse.Namespace, workdir: Path,
