@@ -411,6 +411,7 @@ def run_pipeline(
             if failure is not None:
                 raise PipelineError(failure)
             progress(f"[{len(batches) + 2}/{total}] metrics over all rounds and data quality")
+
             def metrics_done(share: dict[str, list[dg.AssetKey]], task: Task, seconds: float) -> None:
                 done(task.label, jobs.metrics_job, seconds, len(share[task.label]))
 
