@@ -1,4 +1,4 @@
-"""Inline SVG charts: byte-stable, text as paths, ids unique per chart, every governorate on the tile map."""
+"""Inline SVG charts: byte-stable, labels as text (Arabic as paths), ids unique per chart, every governorate mapped."""
 
 from __future__ import annotations
 
@@ -13,13 +13,26 @@ from ds_pipeline.lib.products.brief import source_date_epoch
 from ds_pipeline.lib.products.edition import week_as_of, week_of
 
 
-def test_ranked_bars_are_byte_stable_and_text_is_drawn_as_paths():
+def test_ranked_bars_are_byte_stable_and_labels_are_text_in_the_brief_font():
     first = charts.ranked_bars("ranked", ["Sinjar (Ninewa)", "Balad (Salah Al-Din)"], [12000, 2400], "Returnees")
     second = charts.ranked_bars("ranked", ["Sinjar (Ninewa)", "Balad (Salah Al-Din)"], [12000, 2400], "Returnees")
     assert first == second
     assert first.startswith("<svg ") and 'role="img"' in first
-    assert "<text" not in first  # svg.fonttype = path: no font needed by the reader
+    labels = re.findall(r"<text[^>]*>([^<]*)<", first)
+    assert {"Sinjar (Ninewa)", "Balad (Salah Al-Din)", "Returnees", "12,000", "2,400"} <= set(labels)
+    assert set(re.findall(r"font-family: ([^;\"]*)", first)) == {"'DejaVu Sans', sans-serif"}
     assert "<dc:date>" not in first and "<?xml" not in first
+
+
+def test_arabic_labels_are_drawn_as_paths_shaped_by_matplotlib():
+    from matplotlib import font_manager
+
+    from ds_pipeline.lib.products.area_render import ARABIC_FONT, LATIN_FONT, _arabic_font_file
+
+    font_manager.fontManager.addfont(_arabic_font_file())
+    svg = charts.ranked_bars("ar", ["سنجار", "البعاج"], [61.0, 48.5], "متوسط درجة الشدة", (ARABIC_FONT, LATIN_FONT))
+    assert not re.search(r"<text[ >]", svg)  # no renderer has right-to-left text to lay out
+    assert svg.count("<use") > 10  # the glyphs
 
 
 def test_chart_ids_are_prefixed_so_several_charts_can_share_a_page():
@@ -86,3 +99,6 @@ def test_charts_reach_the_pdf_renderer_as_images_drawn_like_the_inline_svg(tmp_p
         drawn.append(Image.open(tmp_path / f"{name}.png").convert("RGB"))
     assert ImageChops.difference(drawn[0], drawn[1]).getbbox() is None  # the same pixels
     assert ImageChops.difference(drawn[1], drawn[2]).getbbox() is not None  # and the chart is drawn at all
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "image.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert {"Sinjar", "Balad", "Ramadi", "1,200", "Returnees"} <= set(re.split(r"\s+", text))  # labels are text

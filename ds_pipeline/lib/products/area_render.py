@@ -147,7 +147,7 @@ def severity_chart(update: AreaUpdate, fmt: AreaFormatter) -> str:
     if not rows.empty:
         rows = rows[(rows["area_level"] == "subdistrict") & rows["mean_overall_score"].notna()]
     title = fmt.term(N_("Mean overall severity score (0 = all conditions met, 100 = none)"))
-    fonts: tuple[str, ...] = ()
+    fonts: tuple[str, ...] = (LATIN_FONT,)  # paths in both languages: the PDF holds only the faces the CSS declares
     if fmt.language.direction == "rtl":
         font = _arabic_font_file()
         if font:

