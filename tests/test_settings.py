@@ -219,3 +219,18 @@ def test_rounding_texts_follow_round_individuals_to() -> None:
     html = render_brief_html(edition)
     assert "changes rounded to the nearest 100;" in html and "rounded to the nearest 100; totals" in html
     assert "nearest 10;" not in html
+
+
+def test_yaml_is_read_by_the_c_parser_with_the_values_and_refusals_of_safe_load():
+    from ds_pipeline.lib.demo.generator import DEMO_CONFIG_DIR
+    from ds_pipeline.lib.yaml_text import SAFE_LOADER, safe_values
+
+    assert yaml.__with_libyaml__ and SAFE_LOADER is yaml.CSafeLoader  # the set-up's PyYAML wheel carries libyaml
+    texts = [p.read_text(encoding="utf-8") for p in sorted(Path(DEMO_CONFIG_DIR).rglob("*.yaml"))]
+    assert len(texts) > 3
+    for text in texts + ["a: 2026-11-30\nb: [1, 1.5, null, yes, '010']\nc: ~\n"]:
+        assert safe_values(text) == yaml.safe_load(text)
+    with pytest.raises(yaml.YAMLError):
+        safe_values("x: !!python/object/apply:os.system ['true']\n")
+    with pytest.raises(yaml.YAMLError):
+        safe_values("a: [1, 2\n")

@@ -15,6 +15,7 @@ from ds_pipeline.lib.canonical import CANONICAL_COLUMNS, DISPLACEMENT_ADMIN_LEVE
 from ds_pipeline.lib.freshness import cadence_days
 from ds_pipeline.lib.layouts import LAYOUTS
 from ds_pipeline.lib.rounds import round_number
+from ds_pipeline.lib.yaml_text import safe_values
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ def check_pattern(files: str, where: str) -> None:
 
 def _entry_from_yaml(path: Path) -> SourceEntry:
     try:
-        data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data: dict[str, Any] = safe_values(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise RegistryError(f"{path.name}: not valid YAML ({exc})") from exc
     where = f"registry/{path.name}"

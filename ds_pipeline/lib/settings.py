@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ds_pipeline.lib.canonical import DTM_CAMP_HOUSEHOLD_SIZE, DTM_HOUSEHOLD_SIZE
+from ds_pipeline.lib.yaml_text import safe_values
 
 
 class SettingsError(ValueError):
@@ -261,7 +262,7 @@ def load_settings(sources_dir: Path) -> dict[str, Any]:
     if not path.is_file():
         raise SettingsError(f"settings.yaml not found in the sources folder {sources_dir}")
     try:
-        settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+        settings = safe_values(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SettingsError(f"{path}: not readable as YAML: {exc}") from exc
     return check_settings({} if settings is None else settings, str(path))
