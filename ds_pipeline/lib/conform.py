@@ -12,9 +12,12 @@ names or parents is quarantined naming both.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ds_pipeline.lib.admin_names import ARABIC_SCRIPT, iraq_aliases, normalise_name
@@ -31,9 +34,24 @@ LEVEL_TEXT = {1: "governorate", 2: "district", 3: "sub-district"}
 __all__ = ["Gazetteer", "conform", "normalise_name"]
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _normalised_text(name: str) -> str:
+    return normalise_name(name)
+
+
+def _normalised(name: str) -> str:
+    """`normalise_name`, each text normalised once (admin names repeat on every row and in every comparison)."""
+    return _normalised_text(name) if type(name) is str else normalise_name(name)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _unit_aliases(level: int, names: tuple[str, ...]) -> tuple[str, ...]:
+    return iraq_aliases(level, names)
+
+
 def _skeleton(name: str) -> str:
     """Rough phonetic key: consonants only, doubled letters collapsed (Tilkaif ~ Tel Kaif ~ Telkeif)."""
-    consonants = re.sub(r"[aeiouyw]", "", normalise_name(name))
+    consonants = re.sub(r"[aeiouyw]", "", _normalised(name))
     return re.sub(r"(.)\1+", r"\1", consonants.replace("q", "k"))
 
 
@@ -47,19 +65,25 @@ class Unit:
     aliases: tuple[str, ...]
 
 
+_UNIT_FIELDS = frozenset({"admin_level", "pcode", "name_en", "name_ar", "aliases", "parent_pcode"})
+
+
 class Gazetteer:
     """Admin units by p-code, with name matching within a parent unit (exact, alias, substring, phonetic)."""
 
     def __init__(self, units: pd.DataFrame) -> None:
         self.units: dict[str, Unit] = {}
         self.children: dict[tuple[str, int], list[Unit]] = {}
-        for row in units.sort_values("pcode", kind="stable").itertuples(index=False):
+        fields = list(dict.fromkeys(c for c in units.columns if c in _UNIT_FIELDS))  # the rest is not read
+        for row in units[fields].sort_values("pcode", kind="stable").itertuples(index=False):
             level = int(row.admin_level)
             if level < 1 or row.pcode in self.units:  # the country itself; a unit given again by another file
                 continue
             name_ar = "" if pd.isna(row.name_ar) else str(row.name_ar)
             own = tuple(a.strip() for a in str(row.aliases or "").split("|") if a.strip())
-            aliases = own + iraq_aliases(level, (row.name_en, name_ar, *own))
+            names = (row.name_en, name_ar, *own)
+            aliases = own + (_unit_aliases(level, names) if all(type(n) is str for n in names)
+                             else iraq_aliases(level, names))
             # a governorate is top level whatever its parent: "" or the country ("IRQ" in the HDX layout)
             parent = "" if level == 1 else str(row.parent_pcode)
             unit = Unit(row.pcode, level, row.name_en, name_ar, parent, aliases)
@@ -69,8 +93,8 @@ class Gazetteer:
     @staticmethod
     def _same_name(unit: Unit, name: str) -> bool:
         """`name` is the unit's English or Arabic name, up to normalisation."""
-        wanted = normalise_name(name)
-        return wanted in (normalise_name(unit.name_en), normalise_name(unit.name_ar) if unit.name_ar else None)
+        wanted = _normalised(name)
+        return wanted in (_normalised(unit.name_en), _normalised(unit.name_ar) if unit.name_ar else None)
 
     @staticmethod
     def _literal(unit: Unit, name: str) -> bool:
@@ -90,27 +114,27 @@ class Gazetteer:
     def match_name(self, name: str, parent: str, level: int) -> tuple[str, str]:
         """(p-code, note) of the unit called `name` under `parent`; ("", reason) when there is none or several."""
         candidates = self.children.get((parent, level), [])
-        wanted = normalise_name(name)
+        wanted = _normalised(name)
         literal = [u for u in candidates if self._literal(u, name)]
         if len(literal) == 1:
             return literal[0].pcode, ""
         exact = [u for u in candidates if self._same_name(u, name)]
         if len(exact) == 1:
             return exact[0].pcode, self._spelling_note(exact[0], name)
-        by_alias = [u for u in candidates if wanted in {normalise_name(a) for a in u.aliases}]
+        by_alias = [u for u in candidates if wanted in {_normalised(a) for a in u.aliases}]
         if len(by_alias) == 1:
             return by_alias[0].pcode, f"alias: {name} -> {by_alias[0].name_en} ({by_alias[0].pcode})"
         if len(wanted) >= MIN_FUZZY_LENGTH:
             within = [
                 u for u in candidates
-                if len(normalise_name(u.name_en)) >= MIN_FUZZY_LENGTH
-                and (wanted in normalise_name(u.name_en) or normalise_name(u.name_en) in wanted)
+                if len(_normalised(u.name_en)) >= MIN_FUZZY_LENGTH
+                and (wanted in _normalised(u.name_en) or _normalised(u.name_en) in wanted)
             ]
             if len(within) == 1:
                 return within[0].pcode, f"fuzzy (substring): {name} -> {within[0].name_en} ({within[0].pcode})"
             sounds = [
                 u for u in candidates
-                if len(normalise_name(u.name_en)) >= MIN_FUZZY_LENGTH
+                if len(_normalised(u.name_en)) >= MIN_FUZZY_LENGTH
                 and any(_skeleton(n) == _skeleton(name) for n in (u.name_en, *u.aliases))
             ]
             if len(sounds) == 1:
@@ -239,6 +263,8 @@ def gazetteer_rejections(frame: pd.DataFrame, gazetteer: Gazetteer) -> dict[int,
                 continue
             seen_files.add(file)
             kept.append(index)
+        if len(kept) == 1:  # a p-code given once names one unit
+            continue
         first = frame.loc[kept[0]]
         other = next((i for i in kept[1:] if _unit_key(frame.loc[i]) != _unit_key(first)), None)
         if other is None:
@@ -255,12 +281,12 @@ def gazetteer_rejections(frame: pd.DataFrame, gazetteer: Gazetteer) -> dict[int,
     quarantined_codes = {str(frame.at[i, "pcode"]) for i in rejections} - {
         str(frame.at[i, "pcode"]) for i in frame.index if int(i) not in rejections
     }
+    levels, parents, pcodes = frame["admin_level"], frame["parent_pcode"], frame["pcode"]
     for index in frame.sort_values("admin_level", kind="stable").index:
         index = int(index)
-        row = frame.loc[index]
-        if index in rejections or int(row["admin_level"]) <= 1:
+        if index in rejections or int(levels[index]) <= 1:
             continue
-        parent = str(row["parent_pcode"])
+        parent = str(parents[index])
         if parent not in gazetteer.units:
             message = f"parent p-code '{parent}' is not in the gazetteer"
         elif parent in quarantined_codes:
@@ -268,8 +294,52 @@ def gazetteer_rejections(frame: pd.DataFrame, gazetteer: Gazetteer) -> dict[int,
         else:
             continue
         rejections[index] = Rejection(index, "parent_pcode", "parent_in_gazetteer", message)
-        quarantined_codes.add(str(row["pcode"]))
+        quarantined_codes.add(str(pcodes[index]))
     return rejections
+
+
+def _origin_outcome(
+    gazetteer: Gazetteer, origin: str, origin_name: str, crosswalk: dict[str, str] | None
+) -> tuple[str, str, str]:
+    """(origin p-code, note, problem) of a governorate of origin given by code (cross-walked when listed) or, with
+    no code, by name (resolved like any governorate)."""
+    note = ""
+    if origin:
+        origin, note = _crosswalked(origin, crosswalk or {}, gazetteer)
+        problem = gazetteer.check_pcode(origin, 1, "")
+        if problem:
+            return origin, note, problem
+    elif origin_name.strip():
+        origin, note = gazetteer.match_name(origin_name.strip(), "", 1)
+        note = f"origin: {note}" if origin and note else ("" if origin else f"origin not resolved: {note}")
+    return origin, note, ""
+
+
+def _object_array(values: list[str]) -> np.ndarray:
+    """The values as a one-dimensional array of objects (texts stay texts, an empty list stays of objects)."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _stripped_texts(frame: pd.DataFrame, column: str) -> list[str]:
+    """A column's values as stripped texts (missing or absent: empty), each distinct value stripped once."""
+    if column not in frame.columns:
+        return [""] * len(frame)
+    codes, distinct = pd.factorize(frame[column].fillna("").astype(str).to_numpy(), sort=False)
+    stripped = _object_array([text.strip() for text in distinct.tolist()])
+    return stripped[codes].tolist()
+
+
+def _mapped_once(values: pd.Series, function: Callable[[str], str]) -> pd.Series:
+    """`values.map(function)`, the function called once for each distinct value."""
+    if values.dtype != object or not len(values):
+        return values.map(function)
+    codes, distinct = pd.factorize(values.to_numpy(), sort=False)
+    if (codes < 0).any() or len(distinct) == len(values):
+        return values.map(function)
+    mapped = pd.Series(distinct, dtype=object).map(function)
+    return pd.Series(mapped.to_numpy()[codes], index=values.index, name=values.name, dtype=mapped.dtype)
 
 
 def conform(
@@ -284,7 +354,7 @@ def conform(
     """Split validated rows into (conformed rows, quarantine rows of stage 'conformed').
 
     `crosswalk`: legacy p-code -> current p-code (settings `pcode_crosswalk`, `admin_names.load_crosswalk`)."""
-    frame = validated.reset_index(drop=True).copy()
+    frame = validated.reset_index(drop=True)  # a copy: the rows are written below
     rejections: dict[int, Rejection] = {}
     for column in CONFORMED_COLUMNS:
         frame[column] = ""
@@ -294,27 +364,22 @@ def conform(
 
     if kind in ADMIN_KINDS:
         key_columns = ["admin1_pcode", "admin1_name", "admin2_pcode", "admin2_name", "admin3_pcode", "admin3_name"]
-        keys = frame.reindex(columns=key_columns, fill_value="").fillna("").astype(str)
-        keys = keys.apply(lambda s: s.str.strip())
+        tuples = list(zip(*[_stripped_texts(frame, column) for column in key_columns], strict=True))
         resolved: dict[tuple[str, ...], tuple[tuple[str, str, str, str], Rejection | None]] = {}
-        tuples = list(keys.itertuples(index=False, name=None))
         for key in set(tuples):
             resolved[key] = _resolve_admin(gazetteer, key, crosswalk)
-        values = []
-        for index, key in enumerate(tuples):
-            (a1, a2, a3, note), rejection = resolved[key]
+        outcomes = [resolved[key] for key in tuples]
+        for index, (_, rejection) in enumerate(outcomes):
             if rejection is not None:
                 rejections[index] = Rejection(index, rejection.column, rejection.check, rejection.message)
-            values.append((a1, a2, a3, note))
-        resolved_frame = pd.DataFrame(values, columns=["admin1_pcode", "admin2_pcode", "admin3_pcode", "match_note"])
-        for column in ("admin1_pcode", "admin2_pcode", "admin3_pcode"):
+        values = [outcome for outcome, _ in outcomes]
+        for position, column in enumerate(("admin1_pcode", "admin2_pcode", "admin3_pcode", "match_note")):
             if column in frame.columns or column != "admin3_pcode":
-                frame[column] = resolved_frame[column].to_numpy()
-        frame["match_note"] = resolved_frame["match_note"].to_numpy()
+                frame[column] = _object_array([value[position] for value in values])
         for level in (1, 2, 3):
             column = f"admin{level}_pcode"
             if column in frame.columns:
-                frame[f"admin{level}_name_en"] = frame[column].map(gazetteer.name).fillna("")
+                frame[f"admin{level}_name_en"] = _mapped_once(frame[column], gazetteer.name).fillna("")
         area_by_admin3 = frame.get("admin3_pcode", pd.Series("", index=frame.index)).map(poa_area_of_pcode)
         area_by_admin2 = frame["admin2_pcode"].map(poa_area_of_pcode)
         frame["poa_area"] = [a3 if isinstance(a3, str) else (a2 if isinstance(a2, str) else "")
@@ -322,19 +387,21 @@ def conform(
 
     if kind == "displacement":
         origin_names = frame.get("origin_admin1_name", pd.Series("", index=frame.index)).fillna("").astype(str)
-        for index, origin in frame["origin_admin1_pcode"].items():
+        outcome_of: dict[tuple[str, str], tuple[str, str, str]] = {}
+        for index, origin, origin_name in zip(frame.index, frame["origin_admin1_pcode"].tolist(),
+                                              origin_names.tolist(), strict=True):
             if int(index) in rejections:
                 continue
-            note = ""
-            if origin:
-                origin, note = _crosswalked(origin, crosswalk or {}, gazetteer)
-                problem = gazetteer.check_pcode(origin, 1, "")
-                if problem:
-                    rejections[int(index)] = Rejection(int(index), "origin_admin1_pcode", "pcode_in_gazetteer", problem)
-                    continue
-            elif origin_names[index].strip():  # a governorate of origin by name only: resolved like any governorate
-                origin, note = gazetteer.match_name(origin_names[index].strip(), "", 1)
-                note = f"origin: {note}" if origin and note else ("" if origin else f"origin not resolved: {note}")
+            key = (origin, "" if origin else origin_name)
+            outcome = outcome_of.get(key) if type(origin) is str else None
+            if outcome is None:
+                outcome = _origin_outcome(gazetteer, origin, key[1], crosswalk)
+                if type(origin) is str:
+                    outcome_of[key] = outcome
+            origin, note, problem = outcome
+            if problem:
+                rejections[int(index)] = Rejection(int(index), "origin_admin1_pcode", "pcode_in_gazetteer", problem)
+                continue
             if note:
                 frame.at[index, "origin_admin1_pcode"] = origin
                 frame.at[index, "match_note"] = "; ".join(n for n in (frame.at[index, "match_note"], note) if n)

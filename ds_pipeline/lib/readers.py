@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from ds_pipeline.lib.canonical import CANONICAL_COLUMNS, PROVENANCE_COLUMNS, ROUND_COLUMN
+from ds_pipeline.lib.file_rows import ROW_NUMBER, file_rows_table
 from ds_pipeline.lib.registry import SourceEntry, SourceFile, round_number
 from ds_pipeline.lib.settings import FileLimits, file_limits
 
@@ -133,15 +134,18 @@ def is_hxl_row(row: list[str]) -> bool:
 
 def _trim(grid: list[list[str]]) -> list[list[str]]:
     """Trailing empty cells of each row and trailing empty rows dropped (row numbers of the rest unchanged)."""
-    trimmed = []
-    for row in grid:
-        end = len(row)
-        while end and not row[end - 1]:
-            end -= 1
-        trimmed.append(row[:end])
+    trimmed = [row[:_filled_width(row)] if row and not row[-1] else row for row in grid]
     while trimmed and not trimmed[-1]:
         trimmed.pop()
     return trimmed
+
+
+def _filled_width(row: list[str]) -> int:
+    """How many cells of `row` are left without its trailing empty cells."""
+    end = len(row)
+    while end and not row[end - 1]:
+        end -= 1
+    return end
 
 
 def _header_names(entry: SourceEntry) -> set[str]:
@@ -318,7 +322,7 @@ def _read_csv_grid(path: Path, entry: SourceEntry, limits: FileLimits) -> tuple[
     try:
         delimiter = entry.delimiter or sniff_delimiter(text)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        grid = _bounded_grid(([cell.strip() for cell in row] for row in reader), limits)
+        grid = _bounded_grid((list(map(str.strip, row)) for row in reader), limits)
     except csv.Error as exc:
         if "field limit" in str(exc):
             raise UnreadableFile(
@@ -451,19 +455,18 @@ def read_source_file(
         positions[canonical] = index
     problem = "missing " + ", ".join(missing) if missing else ""
 
-    records = []
-    for offset, row in enumerate(rows):
-        if not any(cell for cell in row):
-            continue
-        record = dict(provenance)
-        record["source_row"] = str(first_row_number + offset)
-        for canonical, index in positions.items():
-            record[canonical] = row[index] if index is not None and index < len(row) else ""
-        for canonical, value in entry.constants.items():
-            record[canonical] = value
-        record[READ_PROBLEM] = problem
-        records.append(record)
-    frame = pd.DataFrame(records, columns=columns).fillna("")
+    values: dict[str, object] = {**provenance, "source_row": ROW_NUMBER}  # as each row's record is filled
+    cells: dict[str, int] = {}
+    for canonical, index in positions.items():
+        values.pop(canonical, None)
+        if index is None:
+            values[canonical] = ""
+        else:
+            cells[canonical] = index
+    for canonical, value in [*entry.constants.items(), (READ_PROBLEM, problem)]:
+        cells.pop(canonical, None)
+        values[canonical] = value
+    frame = file_rows_table(rows, first_row_number, columns, values, cells)
     frame = _rounds_from_column(frame, entry) if entry.round_column else frame
     frame.attrs["encoding"] = encoding
     return frame

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -379,7 +380,9 @@ def _pandera_rejections(candidates: pd.DataFrame, typed: pd.DataFrame, kind: str
             first[index] = Rejection(index, column, str(case.check), message)
 
 
-def locate(entry_of: dict[str, SourceEntry], row: pd.Series, column: str, provider: str = "") -> str:
+def locate(
+    entry_of: dict[str, SourceEntry], row: pd.Series | Mapping[str, object], column: str, provider: str = ""
+) -> str:
     """'file X, sheet Y, row N, column 'C'' for a raw row; C is the provider's name of the canonical column."""
     entry = entry_of.get(row["source_id"])
     if not provider:
@@ -394,15 +397,34 @@ def locate(entry_of: dict[str, SourceEntry], row: pd.Series, column: str, provid
     return ", ".join(parts)
 
 
+def _rows_of(raw: pd.DataFrame, indexes: list[int]) -> Iterator[Mapping[str, object]]:
+    """The rows of `raw` at the labels `indexes`, each as `raw.loc[index]` gives it; a table of texts (every
+    column of objects, unique labels) is read column by column rather than row by row."""
+    plain = raw.index.is_unique and raw.columns.is_unique and all(map(pd.api.types.is_object_dtype, raw.dtypes))
+    positions = raw.index.get_indexer(indexes) if plain and indexes else None
+    if positions is None or (positions < 0).any():
+        return (_row_mapping(raw.loc[index]) for index in indexes)
+    columns = [(column, raw[column].to_numpy()) for column in raw.columns]
+    return ({column: values[position] for column, values in columns} for position in positions.tolist())
+
+
+def _row_mapping(row: pd.Series) -> pd.Series | dict[str, object]:
+    """A row as {column: value} holding the values `row[column]` gives (the row itself when that is not plain)."""
+    if isinstance(row, pd.Series) and isinstance(row.dtype, np.dtype) and row.index.is_unique:
+        return dict(zip(row.index, row.to_numpy(), strict=True))
+    return row
+
+
 def quarantine_rows(
     raw: pd.DataFrame, rejections: dict[int, Rejection], kind: str, stage: str, entry_of: dict[str, SourceEntry]
 ) -> pd.DataFrame:
     """Quarantine table rows for the rejected raw rows (raw indexed as the rejections)."""
     canonical = [c for c in raw.columns if c not in PROVENANCE_COLUMNS and c != READ_PROBLEM]
+    indexes = sorted(rejections)
+    rows = _rows_of(raw, indexes)
     records = []
-    for index in sorted(rejections):
+    for index, row in zip(indexes, rows, strict=True):
         rejection = rejections[index]
-        row = raw.loc[index]
         entry = entry_of.get(row["source_id"])
         provider = entry.provider_column(rejection.column) if (entry and rejection.column) else rejection.column
         provider = rejection.provider_column or provider
@@ -466,13 +488,15 @@ def validate_raw(
         return stripped[column] if column in stripped else stripped.setdefault(column, stripped_text(values))
 
     typed_columns: dict[str, pd.Series] = {}
+    groups = raw["source_file"]
     for column, dtype in dtypes.items():
-        values = mapped[column] if column in mapped.columns else pd.Series("", index=raw.index)
-        parsed, bad, expected, empty = parse_text(text_of(column), dtype, raw["source_file"])
+        parsed, bad, expected, empty = parse_text(text_of(column), dtype, groups)
         typed_columns[column] = levels if (kind == "displacement" and column == "admin_level") else parsed
-        for index in raw.index[bad]:
-            message = f"expected {expected}, got '{values[index]}'"
-            failures.append(Rejection(int(index), column, f"parse_{dtype}", message))
+        if bad.any():
+            values = mapped[column] if column in mapped.columns else pd.Series("", index=raw.index)
+            for index in raw.index[bad]:
+                message = f"expected {expected}, got '{values[index]}'"
+                failures.append(Rejection(int(index), column, f"parse_{dtype}", message))
         if column in required:
             if column in exempt:
                 empty = empty & ~exempt[column]
@@ -481,8 +505,8 @@ def validate_raw(
                 name = ADMIN_NAME_OF[column]
                 empty = empty & (text_of(name) == "")
                 text = f"a p-code or a name is required but both are empty ({column}, {name})"
-            for index in raw.index[empty]:
-                failures.append(Rejection(int(index), column, "required", text))
+            if empty.any():
+                failures += [Rejection(int(index), column, "required", text) for index in raw.index[empty]]
     typed = pd.DataFrame(typed_columns, index=raw.index)
     future = future_dates(raw, typed, kind, future_tolerance_days)
     failures += [Rejection(index, column, FUTURE_DATE_CHECK, message) for index, column, message in future]
@@ -499,6 +523,7 @@ def validate_raw(
         if dtype == "int":
             nullable = column in NULLABLE_INT_COLUMNS.get(kind, ())
             validated[column] = validated[column].astype("Int64" if nullable else "int64")
-        elif dtype in ("float", "indicator"):
+        elif dtype in ("float", "indicator") and validated[column].dtype != np.float64:
             validated[column] = validated[column].astype("float64")
-    return validated.reset_index(drop=True), quarantine
+    validated.index = pd.RangeIndex(len(validated))  # a new table: numbered afresh without another copy
+    return validated, quarantine
