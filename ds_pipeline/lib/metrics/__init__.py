@@ -57,7 +57,20 @@ def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
     """A text column of ``frame`` with "" for empty values (all "" when the column is absent)."""
     if column not in frame.columns:
         return pd.Series("", index=frame.index, dtype=object)
-    return frame[column].fillna("").astype(str).str.strip().astype(object)
+    values = frame[column]
+    # each distinct text is stripped once (codes and ids repeat a lot); a missing value (code -1) takes the ""
+    # added at the end
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        codes, distinct = pd.factorize(values)
+    else:
+        codes, distinct = pd.factorize(values.fillna("").astype(str))
+    stripped = np.array([*(value.strip() for value in distinct), ""], dtype=object)
+    return pd.Series(stripped[codes], index=values.index, name=values.name, dtype=object)
+
+
+def text_columns(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.ndarray]:
+    """`text_column` of each of ``columns`` as an array, each column read once."""
+    return {column: text_column(frame, column).to_numpy() for column in dict.fromkeys(columns)}
 
 
 def numeric(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -73,25 +86,33 @@ def expand_to_area_levels(frame: pd.DataFrame, levels: Sequence[str], columns: I
     name and admin1_pcode is "".
     """
     carried = [c for c in dict.fromkeys(columns) if c not in AREA_KEY_COLUMNS]
-    parts = []
+    texts = text_columns(frame, [*(c for level in levels for c in _LEVEL_SOURCE_COLUMNS[level]), "admin1_pcode"])
+    values = {column: frame[column].to_numpy() for column in carried}
+    # object columns are built level by level (a frame infers their type from each level's values); the others
+    # keep their type whatever the rows, so their levels are simply put one after the other
+    objects = [column for column in carried if values[column].dtype == object]
+    parts, kept = [], []
     for level in levels:
         id_column, name_column = _LEVEL_SOURCE_COLUMNS[level]
-        area_id = text_column(frame, id_column)
-        keep = (area_id != "").to_numpy()
-        part = pd.DataFrame(
-            {
-                "area_level": level,
-                "area_id": area_id.to_numpy()[keep],
-                "area_name": text_column(frame, name_column).to_numpy()[keep],
-                "admin1_pcode": "" if level == "poa_area" else text_column(frame, "admin1_pcode").to_numpy()[keep],
-            }
-        )
-        for column in carried:
-            part[column] = frame[column].to_numpy()[keep]
-        parts.append(part)
+        area_id = texts[id_column]
+        keep = area_id != ""
+        part = {
+            "area_level": level,
+            "area_id": area_id[keep],
+            "area_name": texts[name_column][keep],
+            "admin1_pcode": "" if level == "poa_area" else texts["admin1_pcode"][keep],
+        }
+        part.update({column: values[column][keep] for column in objects})
+        parts.append(pd.DataFrame(part))
+        kept.append(keep)
     if not parts:
         return pd.DataFrame(columns=[*AREA_KEY_COLUMNS, *carried])
-    return pd.concat(parts, ignore_index=True)
+    expanded = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame({
+        column: expanded[column] if column in expanded.columns
+        else np.concatenate([values[column][keep] for keep in kept])
+        for column in [*AREA_KEY_COLUMNS, *carried]
+    })
 
 
 def area_lookup(expanded: pd.DataFrame) -> pd.DataFrame:
@@ -141,24 +162,34 @@ def empty_table(schema: dict[str, str]) -> pd.DataFrame:
 
 def finalise(frame: pd.DataFrame, schema: dict[str, str], sort_by: Sequence[str]) -> pd.DataFrame:
     """``frame`` reduced to the schema's columns in order, cast to stable dtypes, sorted, index reset."""
-    table = pd.DataFrame(index=frame.index)
+    columns: dict[str, pd.Series] = {}
     for column, kind in schema.items():
         values = frame[column]
         if kind == "str":
-            table[column] = values.fillna("").astype(str).astype(object)
+            columns[column] = values if _all_text(values) else values.fillna("").astype(str).astype(object)
         elif kind == "int":
-            table[column] = values.astype("int64")
+            columns[column] = _cast(values, "int64")
         elif kind == "nullable_int":
-            table[column] = values.astype("float64").astype("Int64")
+            columns[column] = _cast(values, "float64").astype("Int64")
         elif kind == "float":
-            table[column] = values.astype("float64")
+            columns[column] = _cast(values, "float64")
         elif kind == "bool":
-            table[column] = values.astype(bool)
+            columns[column] = _cast(values, "bool")
         elif kind == "date":
-            table[column] = pd.to_datetime(values).astype("datetime64[ns]")
+            columns[column] = pd.to_datetime(values).astype("datetime64[ns]")
         else:  # pragma: no cover - schemas are defined in this package
             raise ValueError(f"unknown column kind {kind!r} for {column}")
-    return sort_rows(table, sort_by)
+    return sort_rows(pd.DataFrame(columns, index=frame.index), sort_by)
+
+
+def _cast(values: pd.Series, dtype: str) -> pd.Series:
+    """``values`` as ``dtype``: as they are when they have it already (the table built from them copies them)."""
+    return values if values.dtype == np.dtype(dtype) else values.astype(dtype)
+
+
+def _all_text(values: pd.Series) -> bool:
+    """Whether every value is a string (no missing value): text a "str" column keeps as it is."""
+    return values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string"
 
 
 def safe_divide(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray) -> pd.Series:

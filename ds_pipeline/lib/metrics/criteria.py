@@ -136,41 +136,52 @@ def _survey_round_ends(survey: pd.DataFrame) -> dict[str, pd.Timestamp]:
 def _criterion_scores(rows: pd.DataFrame, both: pd.DataFrame, by_criterion: dict[int, list[str]]) -> pd.DataFrame:
     """score_<c> (mean of the household's answered comparable indicators) and indicators_assessed_<c>."""
     out = rows[[*_AREA, "area_name", "admin1_pcode", "population_group", "weight"]].reset_index(drop=True)
-    row_areas = pd.MultiIndex.from_frame(rows[_AREA])
+    # the row of `both` of each household's area; -1 (none) takes an added row where nothing is comparable
+    positions = both.index.get_indexer(pd.MultiIndex.from_frame(rows[_AREA]))
+    indicators = [column for columns in by_criterion.values() for column in columns]
+    flags = both[indicators].to_numpy(dtype=bool)
+    flags = np.vstack([flags, np.zeros((1, len(indicators)), dtype=bool)])[positions]
+    answers = rows[indicators].to_numpy(dtype="float64")
+    scores: dict[str, np.ndarray] = {}
+    first = 0
     for criterion, columns in by_criterion.items():
         if not columns:
-            out[f"score_{criterion}"] = np.nan
-            out[f"indicators_assessed_{criterion}"] = 0
+            scores[f"score_{criterion}"] = np.full(len(out), np.nan)
+            scores[f"indicators_assessed_{criterion}"] = np.zeros(len(out), dtype="int64")
             continue
-        comparable = both[columns].reindex(row_areas, fill_value=False).to_numpy(dtype=bool)
-        values = np.where(comparable, rows[columns].to_numpy(dtype="float64"), np.nan)
+        of_criterion = slice(first, first + len(columns))
+        first += len(columns)
+        comparable = flags[:, of_criterion]
+        values = np.where(comparable, answers[:, of_criterion], np.nan)
         answered = (~np.isnan(values)).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             score = np.where(answered > 0, np.nansum(values, axis=1) / answered, np.nan)
-        out[f"score_{criterion}"] = score
-        out[f"indicators_assessed_{criterion}"] = comparable.sum(axis=1).astype("int64")
-    return out
+        scores[f"score_{criterion}"] = score
+        scores[f"indicators_assessed_{criterion}"] = comparable.sum(axis=1).astype("int64")
+    return pd.concat([out, pd.DataFrame(scores, index=out.index)], axis=1)
 
 
 def _benchmarks(benchmark_scores: pd.DataFrame, by_criterion: dict[int, list[str]]) -> pd.DataFrame:
     """benchmark_<c>: weighted mean criterion score of the non-displaced households of each area;
     benchmark_households_<c>: how many of them have a score (unweighted)."""
-    sums = benchmark_scores[_AREA].copy()
+    sums: dict[str, pd.Series | np.ndarray] = {column: benchmark_scores[column] for column in _AREA}
+    weights = benchmark_scores["weight"].to_numpy(dtype="float64")
     for criterion in by_criterion:
-        score = benchmark_scores[f"score_{criterion}"]
-        weight = benchmark_scores["weight"].where(score.notna(), 0.0)
+        score = benchmark_scores[f"score_{criterion}"].to_numpy(dtype="float64")
+        has_score = ~np.isnan(score)
+        weight = np.where(has_score, weights, 0.0)
         # a household without a score has zero weight: it is left out of the mean, not counted as 0
-        sums[f"weighted_{criterion}"] = (score.fillna(0.0) * weight).astype("float64")
-        sums[f"weight_{criterion}"] = weight.astype("float64")
-        sums[f"count_{criterion}"] = score.notna().astype("int64")
-    totals = sums.groupby(_AREA, sort=True).sum()
-    result = pd.DataFrame(index=totals.index)
+        sums[f"weighted_{criterion}"] = np.where(has_score, score, 0.0) * weight
+        sums[f"weight_{criterion}"] = weight
+        sums[f"count_{criterion}"] = has_score.astype("int64")
+    totals = pd.DataFrame(sums).groupby(_AREA, sort=True).sum()
+    result: dict[str, np.ndarray] = {}
     for criterion in by_criterion:
         result[f"benchmark_{criterion}"] = safe_divide(
             totals[f"weighted_{criterion}"], totals[f"weight_{criterion}"]
         ).to_numpy()
         result[f"benchmark_households_{criterion}"] = totals[f"count_{criterion}"].to_numpy()
-    return result
+    return pd.DataFrame(result, index=totals.index)
 
 
 def _at_or_above(score: pd.Series, benchmark: pd.Series) -> pd.Series:

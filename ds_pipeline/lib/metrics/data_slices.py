@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from ds_pipeline.lib.metrics.services import (
     SERVICE_GAPS_COLUMNS,
     SERVICE_GAPS_KEYS,
     gap_threshold_of,
+    referral_directories,
     referral_directory,
     service_gaps,
 )
@@ -107,21 +109,15 @@ def metrics_of_slice(
     service_mapping: pd.DataFrame,
     settings: dict[str, Any],
     directories: dict[str, pd.DataFrame] | None = None,
+    chosen: dict[tuple[str, Any], pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """service_gaps, area_priority and referral_directory of one slice, from the whole metric tables (every
     round and month) and the conformed 4W. `directories` keeps the referral directory of each 4W month across
-    calls (it depends on the month only)."""
-    severity_rows = rules.rows_of(severity, "round_id", data_slice.severity_round)
-    displacement_rows = [
-        displacement[(displacement["population_type"].astype(str) == population_type)
-                     & (displacement["round_id"].astype(str) == round_id)]
-        for population_type, round_id in data_slice.displacement_rounds
-    ]
-    displacement_rows = (
-        pd.concat(displacement_rows, ignore_index=True) if displacement_rows else displacement.iloc[0:0].copy()
+    calls (it depends on the month only); `chosen` keeps the rows of each round, survey round and month across
+    calls (slices share them)."""
+    severity_rows, displacement_rows, criteria_rows, coverage_rows = _slice_rows(
+        data_slice, severity, displacement, criteria, coverage, {} if chosen is None else chosen
     )
-    criteria_rows = rules.rows_of(criteria, "survey_round", data_slice.survey_round)
-    coverage_rows = rules.rows_of(coverage, "month", data_slice.coverage_month)
     directories = {} if directories is None else directories
     if data_slice.coverage_month not in directories:
         directories[data_slice.coverage_month] = _referral_directory(service_mapping, data_slice.coverage_month)
@@ -135,10 +131,54 @@ def metrics_of_slice(
     }
 
 
+def _slice_rows(
+    data_slice: DataSlice,
+    severity: pd.DataFrame,
+    displacement: pd.DataFrame,
+    criteria: pd.DataFrame,
+    coverage: pd.DataFrame,
+    chosen: dict[tuple[str, Any], pd.DataFrame],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The rows of the slice's Return Index round, DTM rounds, survey round and 4W month, taken from `chosen`
+    when an earlier slice chose them already."""
+
+    def rows(key: tuple[str, Any], choose: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        if key not in chosen:
+            chosen[key] = choose()
+        return chosen[key]
+
+    return (
+        rows(("severity", data_slice.severity_round),
+             lambda: rules.rows_of(severity, "round_id", data_slice.severity_round)),
+        rows(("displacement", data_slice.displacement_rounds),
+             lambda: _displacement_rows(displacement, data_slice.displacement_rounds)),
+        rows(("criteria", data_slice.survey_round),
+             lambda: rules.rows_of(criteria, "survey_round", data_slice.survey_round)),
+        rows(("coverage", data_slice.coverage_month),
+             lambda: rules.rows_of(coverage, "month", data_slice.coverage_month)),
+    )
+
+
+def _displacement_rows(displacement: pd.DataFrame, rounds: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """The rows of each (population type, round) of `rounds`, in that order."""
+    parts = [
+        displacement[(displacement["population_type"].astype(str) == population_type)
+                     & (displacement["round_id"].astype(str) == round_id)]
+        for population_type, round_id in rounds
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else displacement.iloc[0:0].copy()
+
+
 def _referral_directory(service_mapping: pd.DataFrame, month: str) -> pd.DataFrame:
     if not month or service_mapping.empty:
         return empty_table(REFERRAL_DIRECTORY_COLUMNS)
     return referral_directory(service_mapping, month)
+
+
+def _availability_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The distinct values of the columns of `frame` the as-of rules read to choose a slice (its rounds, their
+    reporting dates, population types, months): the same choices as from the whole table, from far fewer rows."""
+    return frame[[column for column in columns if column in frame.columns]].drop_duplicates()
 
 
 def slice_metric_tables(
@@ -155,12 +195,19 @@ def slice_metric_tables(
     survey_dates = rules.survey_round_dates(criteria, inventory)
     slices: list[dict[str, str]] = []
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in SLICE_METRICS}
-    directories: dict[str, pd.DataFrame] = {}
+    chosen: dict[tuple[str, Any], pd.DataFrame] = {}
     seen: set[str] = set()
-    for day in rules.availability_dates(severity, displacement, survey_dates, coverage):
-        data_slice = choose_slice(severity, displacement, survey_dates, coverage, day)
-        if slices and slices[-1][SLICE_KEY] == data_slice.key:
-            continue
+    rounds = _availability_columns(severity, ("round_id", "reporting_date"))
+    population_rounds = _availability_columns(displacement, ("round_id", "reporting_date", "population_type"))
+    months = _availability_columns(coverage, ("month",))
+    changes: list[tuple[dt.date, DataSlice]] = []
+    for day in rules.availability_dates(rounds, population_rounds, survey_dates, months):
+        data_slice = choose_slice(rounds, population_rounds, survey_dates, months, day)
+        if not changes or changes[-1][1].key != data_slice.key:
+            changes.append((day, data_slice))
+    shown = {data_slice.coverage_month for _day, data_slice in changes if data_slice.coverage_month}
+    directories = referral_directories(service_mapping, sorted(shown)) if not service_mapping.empty else {}
+    for day, data_slice in changes:
         slices.append({
             SLICE_KEY: data_slice.key, "applies_from": day.isoformat(), "severity_round": data_slice.severity_round,
             "displacement_rounds": data_slice.displacement_label, "survey_round": data_slice.survey_round,
@@ -170,7 +217,7 @@ def slice_metric_tables(
             continue
         seen.add(data_slice.key)
         metrics = metrics_of_slice(
-            data_slice, severity, displacement, criteria, coverage, service_mapping, settings, directories
+            data_slice, severity, displacement, criteria, coverage, service_mapping, settings, directories, chosen
         )
         for name, frame in metrics.items():
             if not frame.empty:
@@ -187,22 +234,22 @@ def typed(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
     """`frame` reduced to the schema's columns in order, with the dtypes the metric functions give them, missing
     values kept missing (a table read back from the warehouse gives NULL integers as floats, empty tables as
     objects)."""
-    table = pd.DataFrame(index=frame.index)
+    columns: dict[str, pd.Series] = {}
     for column, kind in schema.items():
         values = frame[column]
         if kind == "str":
-            table[column] = values.astype(object).where(values.notna(), None)
+            columns[column] = values.astype(object).where(values.notna(), None)
         elif kind == "int":
-            table[column] = pd.to_numeric(values).astype("int64")
+            columns[column] = pd.to_numeric(values).astype("int64")
         elif kind == "nullable_int":
-            table[column] = pd.to_numeric(values, errors="coerce").astype("float64").astype("Int64")
+            columns[column] = pd.to_numeric(values, errors="coerce").astype("float64").astype("Int64")
         elif kind == "float":
-            table[column] = pd.to_numeric(values, errors="coerce").astype("float64")
+            columns[column] = pd.to_numeric(values, errors="coerce").astype("float64")
         elif kind == "bool":
-            table[column] = values.astype(bool)
+            columns[column] = values.astype(bool)
         else:  # pragma: no cover - schemas are defined in this package
             raise ValueError(f"unknown column kind {kind!r} for {column}")
-    return table.reset_index(drop=True)
+    return pd.DataFrame(columns, index=frame.index).reset_index(drop=True)
 
 
 def stored_slice_metrics(tables: dict[str, pd.DataFrame], data_slice: DataSlice) -> dict[str, pd.DataFrame]:

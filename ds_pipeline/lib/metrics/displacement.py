@@ -12,7 +12,7 @@ from ds_pipeline.lib.metrics import (
     empty_table,
     expand_to_area_levels,
     finalise,
-    text_column,
+    text_columns,
 )
 
 DISPLACEMENT_LEVELS: tuple[str, ...] = ("governorate", "district", "poa_area")
@@ -55,18 +55,20 @@ _FINER_COLUMNS = {
 def _with_levels(displacement: pd.DataFrame) -> pd.DataFrame:
     """The rows with their admin level's rank, the place they report on and whether they may feed POA areas."""
     frame = displacement.copy()
-    levels = text_column(frame, "admin_level").replace("", "location")
-    frame["_rank"] = levels.map(LEVEL_RANK).astype("int64")
     unit_of_level = {"subdistrict": "admin3_pcode", "district": "admin2_pcode", "governorate": "admin1_pcode"}
-    place = "location:" + text_column(frame, "location_id")
+    finer = [column for columns in _FINER_COLUMNS.values() for column in columns]
+    texts = text_columns(frame, ["admin_level", "location_id", "source_id", *unit_of_level.values(), *finer])
+    levels = pd.Series(texts["admin_level"], index=frame.index).replace("", "location")
+    frame["_rank"] = levels.map(LEVEL_RANK).astype("int64")
+    place = "location:" + pd.Series(texts["location_id"], index=frame.index)
     for level, column in unit_of_level.items():
-        place = place.where(levels != level, level + ":" + text_column(frame, column))
+        place = place.where(levels != level, level + ":" + pd.Series(texts[column], index=frame.index))
     frame["_place"] = place
-    frame["_source"] = text_column(frame, "source_id")
+    frame["_source"] = pd.Series(texts["source_id"], index=frame.index)
     poa_ok = pd.Series(True, index=frame.index)
     for level, columns in _FINER_COLUMNS.items():
         for column in columns:
-            poa_ok &= ~((levels == level) & (text_column(frame, column) != ""))
+            poa_ok &= ~((levels == level) & (texts[column] != ""))
     frame["_poa_ok"] = poa_ok
     for column in FAMILY_COLUMNS:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")

@@ -108,8 +108,10 @@ def poa_status(poa: pd.DataFrame, deadline_day: int = 10) -> tuple[pd.DataFrame,
         actions["effective_status"] = effective_status(actions, as_of)
         actions["report_month"] = month
 
-        counts = pd.crosstab([actions["area"], actions["iasc_criterion"]], actions["effective_status"]).reindex(
-            columns=list(EFFECTIVE_STATUSES), fill_value=0  # no action with that status: a true count of 0
+        counts = (
+            actions.groupby(["area", "iasc_criterion", "effective_status"], sort=True).size()
+            .unstack("effective_status", fill_value=0)
+            .reindex(columns=list(EFFECTIVE_STATUSES), fill_value=0)  # no action with that status: a true count of 0
         )
         totals = actions.groupby(["area", "iasc_criterion"], sort=True).agg(
             actions=("action_id", "size"), target=("target", "sum"), achieved=("achieved", "sum")

@@ -91,7 +91,10 @@ def _district_individuals(
     population in the round, so a district with none of its locations hosts none.
     """
     rows = displacement[displacement["population_type"] == population_type] if not displacement.empty else displacement
-    values = rows[columns].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1) if not rows.empty else None
+    values = None
+    if not rows.empty:
+        figures = pd.DataFrame({column: pd.to_numeric(rows[column], errors="coerce") for column in columns})
+        values = figures.sum(axis=1, min_count=1)
     if values is None or values.isna().all():  # no row, or only individuals-only rows: shelter not reported
         return pd.Series(np.nan, index=districts, dtype="float64")
     totals = values.groupby(rows["area_id"]).sum(min_count=1)  # a district whose rows give no value stays empty
@@ -107,12 +110,40 @@ def _actor_presence(coverage: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
     """
     if coverage.empty:
         return pd.Series(np.nan, index=table.index, dtype="float64")
-    orgs = numeric(coverage, "active_orgs").groupby(coverage["area_id"]).sum()
-    covered = set(coverage.loc[numeric(coverage, "active_orgs") > 0, "admin1_pcode"].astype(str))
+    active_orgs = numeric(coverage, "active_orgs")
+    orgs = active_orgs.groupby(coverage["area_id"]).sum()
+    covered = set(coverage.loc[active_orgs > 0, "admin1_pcode"].astype(str))
     counts = orgs.reindex(table.index).astype("float64")
     in_covered_governorate = table["admin1_pcode"].astype(str).isin(covered)
     # a district without rows in a governorate the 4W covers: nobody reported an activity there, a true 0
     return counts.fillna(0.0).where(in_covered_governorate, np.nan)  # outside a covered governorate: not assessed
+
+
+def _severity_index(severity: pd.DataFrame, districts: pd.Index) -> pd.Series:
+    """Severity index per district of ``districts``: the mean of the returnee share in high-severity locations and
+    the mean overall score (0..100) over 100; NaN without Return Index data."""
+    if severity.empty:
+        return pd.Series(np.nan, index=districts, dtype="float64")
+    severity_index = (
+        numeric(severity, "returnees_in_high_severity_share") + numeric(severity, "mean_overall_score") / 100.0
+    ) / 2.0
+    return pd.Series(severity_index.to_numpy(), index=severity["area_id"]).reindex(districts)
+
+
+def _criteria_gap(criteria: pd.DataFrame, districts: pd.Index) -> pd.Series:
+    """The worst (lowest) household-weighted mean gap over the criteria and displaced groups of each district of
+    ``districts``, over the assessed rows; NaN where none is assessed."""
+    assessed = criteria[criteria["assessed"].astype(bool)] if not criteria.empty else criteria
+    if assessed.empty:
+        return pd.Series(np.nan, index=districts, dtype="float64")
+    gap = numeric(assessed, "gap")
+    # a group without a gap weighs nothing in its criterion's mean (it is left out, not counted as no gap)
+    households = numeric(assessed, "weighted_households").where(gap.notna(), 0.0)
+    by_criterion = [assessed["area_id"], assessed["criterion"]]
+    weighted_gap = (gap.fillna(0.0) * households).groupby(by_criterion).sum()
+    weight = households.groupby(by_criterion).sum()
+    mean_gap = (weighted_gap / weight.where(weight > 0)).dropna()
+    return mean_gap.groupby(level=0).min().reindex(districts)
 
 
 def _scale_need(values: pd.Series) -> pd.Series:
@@ -121,11 +152,18 @@ def _scale_need(values: pd.Series) -> pd.Series:
     Negative values count as 0 need (a displaced group better off than non-displaced residents has no gap to
     close); missing values stay NaN; when the largest value is 0 every assessed area scores 0.
     """
-    need = values.astype("float64").clip(lower=0.0)
-    largest = need.max()
+    raw = values.to_numpy(dtype="float64")
+    missing = np.isnan(raw)
+    need = np.where(missing | (raw >= 0.0), raw, 0.0)
+    largest = _largest(need, missing)
     if not np.isfinite(largest) or largest == 0:
-        return need.where(need.isna(), 0.0)
-    return need / largest
+        return pd.Series(np.where(missing, need, 0.0), index=values.index)
+    return pd.Series(need / largest, index=values.index)
+
+
+def _largest(values: np.ndarray, missing: np.ndarray) -> float:
+    """The largest of the values not missing (NaN when all are missing)."""
+    return float(values[~missing].max()) if not missing.all() else np.nan
 
 
 def _scale_presence(organisations: pd.Series) -> pd.Series:
@@ -133,17 +171,22 @@ def _scale_presence(organisations: pd.Series) -> pd.Series:
 
     Missing counts stay NaN; when no assessed district has an organisation, every assessed district scores 1.
     """
-    orgs = organisations.astype("float64")
-    most = orgs.max()
+    orgs = organisations.to_numpy(dtype="float64")
+    missing = np.isnan(orgs)
+    most = _largest(orgs, missing)
     if not np.isfinite(most) or most == 0:
-        return orgs.where(orgs.isna(), 1.0)
-    return 1.0 - orgs / most
+        return pd.Series(np.where(missing, orgs, 1.0), index=organisations.index)
+    return pd.Series(1.0 - orgs / most, index=organisations.index)
 
 
 def _require_one_round_per_population(displacement: pd.DataFrame) -> None:
     if displacement.empty or "population_type" not in displacement.columns:
         return
-    for population_type, rows in displacement.groupby("population_type"):
+    if "round_id" not in displacement.columns:
+        return
+    rounds = displacement.groupby("population_type")["round_id"].nunique()
+    for population_type in rounds.index[rounds.to_numpy() > 1]:
+        rows = displacement[displacement["population_type"] == population_type]
         require_single_slice(rows, "round_id", f"displacement ({population_type})")
 
 
@@ -181,56 +224,54 @@ def area_priority(
         return empty_table(AREA_PRIORITY_COLUMNS)
     names = pd.concat(named, ignore_index=True)
     table = names.drop_duplicates("area_id", keep="first").set_index("area_id")
+    districts = table.index
 
-    if not severity.empty:
-        severity_index = (
-            numeric(severity, "returnees_in_high_severity_share") + numeric(severity, "mean_overall_score") / 100.0
-        ) / 2.0
-        table["severity_value"] = pd.Series(severity_index.to_numpy(), index=severity["area_id"])
-    else:
-        table["severity_value"] = np.nan
-
-    table["returns_value"] = _district_individuals(displacement, "returnee", ["individuals"], table.index)
-    table["idps_in_camps_and_critical_shelter_value"] = _district_individuals(
-        displacement, "idp", ["individuals_in_camp", "individuals_in_critical_shelter"], table.index
+    values = pd.DataFrame(
+        {
+            "severity_value": _severity_index(severity, districts),
+            "returns_value": _district_individuals(displacement, "returnee", ["individuals"], districts),
+            "idps_in_camps_and_critical_shelter_value": _district_individuals(
+                displacement, "idp", ["individuals_in_camp", "individuals_in_critical_shelter"], districts
+            ),
+            "criteria_gap_value": _criteria_gap(criteria, districts),
+            "actor_presence_value": _actor_presence(coverage, table),
+        },
+        index=districts,
+    )
+    scores = pd.DataFrame(
+        {
+            "severity_score": _scale_need(values["severity_value"]),
+            "returns_score": _scale_need(values["returns_value"]),
+            "idps_in_camps_and_critical_shelter_score": _scale_need(
+                values["idps_in_camps_and_critical_shelter_value"]
+            ),
+            "criteria_gap_score": _scale_need(-values["criteria_gap_value"]),
+            "actor_presence_score": _scale_presence(values["actor_presence_value"]),
+        },
+        index=districts,
     )
 
-    assessed = criteria[criteria["assessed"].astype(bool)] if not criteria.empty else criteria
-    if not assessed.empty:
-        gap = numeric(assessed, "gap")
-        # a group without a gap weighs nothing in its criterion's mean (it is left out, not counted as no gap)
-        households = numeric(assessed, "weighted_households").where(gap.notna(), 0.0)
-        by_criterion = [assessed["area_id"], assessed["criterion"]]
-        weighted_gap = (gap.fillna(0.0) * households).groupby(by_criterion).sum()
-        weight = households.groupby(by_criterion).sum()
-        mean_gap = (weighted_gap / weight.where(weight > 0)).dropna()
-        table["criteria_gap_value"] = mean_gap.groupby(level=0).min().reindex(table.index)
-    else:
-        table["criteria_gap_value"] = np.nan
-
-    table["actor_presence_value"] = _actor_presence(coverage, table)
-
-    table["severity_score"] = _scale_need(table["severity_value"])
-    table["returns_score"] = _scale_need(table["returns_value"])
-    table["idps_in_camps_and_critical_shelter_score"] = _scale_need(table["idps_in_camps_and_critical_shelter_value"])
-    table["criteria_gap_score"] = _scale_need(-table["criteria_gap_value"])
-    table["actor_presence_score"] = _scale_presence(table["actor_presence_value"])
-
     weighted = [component for component, weight in checked.items() if weight > 0]
-    scores = table[[f"{component}_score" for component in PRIORITY_COMPONENTS]]
     assessed_mask = scores.notna()
     weight_row = pd.Series([checked[c] for c in PRIORITY_COMPONENTS], index=scores.columns)
     assessed_weight = (assessed_mask * weight_row).sum(axis=1)
-    for component, weight in checked.items():
-        share = weight / assessed_weight.where(assessed_weight > 0)
-        table[f"{component}_points"] = 100.0 * share * table[f"{component}_score"]  # NaN where not assessed
-    table["components_assessed"] = assessed_mask[[f"{c}_score" for c in weighted]].sum(axis=1).astype("int64")
+    weight_assessed = assessed_weight.where(assessed_weight > 0).to_numpy()
+    points = pd.DataFrame(
+        {
+            # NaN where not assessed
+            f"{component}_points": 100.0 * (weight / weight_assessed) * scores[f"{component}_score"].to_numpy()
+            for component, weight in checked.items()
+        },
+        index=districts,
+    )
+    weighted_assessed = assessed_mask[[f"{c}_score" for c in weighted]]
+    table = pd.concat([table, values, scores, points], axis=1)
+    table["components_assessed"] = weighted_assessed.sum(axis=1).astype("int64")
     table["components_not_assessed"] = [
-        "; ".join(COMPONENT_LABELS[c] for c in weighted if not row[f"{c}_score"])
-        for _area, row in assessed_mask.iterrows()
+        "; ".join(COMPONENT_LABELS[c] for c, assessed in zip(weighted, row, strict=True) if not assessed)
+        for row in weighted_assessed.to_numpy(dtype=bool)
     ]
     table["ranked"] = table["components_assessed"] >= min(min_components, len(weighted))
-    points = table[[f"{c}_points" for c in PRIORITY_COMPONENTS]]
     table["priority_score"] = points.sum(axis=1, min_count=1)
 
     table = table.reset_index()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -189,30 +190,55 @@ def service_coverage(
         active_activities=("org_acronym", "size"),
         activities_reach_not_reported=("_reach_not_reported", "sum"),
         criterion_inferred=("criterion_inferred", "any"),
-        area_name=("area_name", "max"),
-        admin1_pcode=("admin1_pcode", "max"),
     )
+    for column in ("area_name", "admin1_pcode"):
+        table[column] = _largest_text(active, keys, column)
     table = table.join(groups[["people_targeted", "people_reached"]].sum(min_count=1)).reset_index()
     table["area_level"] = "district"
     table["criterion_name"] = criterion_names(table["iasc_criterion"])
     return finalise(table, SERVICE_COVERAGE_COLUMNS, SERVICE_COVERAGE_KEYS)
 
 
+def _largest_text(rows: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
+    """The largest text of ``column`` per group of ``keys`` (sorted), as the groups' ``max`` gives it: compared
+    as ranks in the sorted distinct texts, which the grouping can do without a Python call per group."""
+    ranks, texts = pd.factorize(rows[column], sort=True)
+    if (ranks < 0).any():  # a missing text: the groups' own max, which leaves it out
+        return rows.groupby(keys, sort=True)[column].max()
+    largest = pd.Series(ranks, index=rows.index).groupby([rows[key] for key in keys], sort=True).max()
+    return pd.Series(np.asarray(texts, dtype=object)[largest.to_numpy()], index=largest.index, name=column)
+
+
 def referral_directory(service_mapping: pd.DataFrame, month: str) -> pd.DataFrame:
     """Who provides what where: activities active (ongoing, completed or without a status) in ``month``
     (YYYY-MM), by district. The criterion is the one the 3W gives (empty when it gives none: no inference here)."""
-    month = month_label(pd.Period(month, freq="M"))
+    return referral_directories(service_mapping, [month])[month]
+
+
+def referral_directories(service_mapping: pd.DataFrame, months: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """The ``referral_directory`` of each of ``months``, the activities of all of them read and sorted at once
+    (the order of a month's rows is the same as sorting them alone)."""
+    labels = {month: month_label(pd.Period(month, freq="M")) for month in months}
     if service_mapping.empty:
-        return empty_table(REFERRAL_DIRECTORY_COLUMNS)
+        return {month: empty_table(REFERRAL_DIRECTORY_COLUMNS) for month in labels}
     active = activity_months(service_mapping)
-    active = active[active["month"] == month]
+    active = active[active["month"].isin(set(labels.values()))]
     if active.empty:
-        return empty_table(REFERRAL_DIRECTORY_COLUMNS)
-    active["iasc_criterion"] = pd.to_numeric(active["iasc_criterion"], errors="coerce")
-    active["subdistrict_name"] = text_column(active, "admin3_name_en")
-    table = finalise(active, REFERRAL_DIRECTORY_COLUMNS, REFERRAL_DIRECTORY_KEYS)
+        return {month: empty_table(REFERRAL_DIRECTORY_COLUMNS) for month in labels}
+    active = active.assign(
+        iasc_criterion=pd.to_numeric(active["iasc_criterion"], errors="coerce"),
+        subdistrict_name=text_column(active, "admin3_name_en"),
+    )
+    table = finalise(active, {**REFERRAL_DIRECTORY_COLUMNS, "month": "str"}, REFERRAL_DIRECTORY_KEYS)
     table["status"] = table["status"].where(table["status"] != "", None)  # not given: empty, not a status
-    return table.drop_duplicates().reset_index(drop=True)
+    directories = {}
+    for month, label in labels.items():
+        rows = table[table["month"] == label]
+        directories[month] = (
+            rows.drop(columns="month").drop_duplicates().reset_index(drop=True) if not rows.empty
+            else empty_table(REFERRAL_DIRECTORY_COLUMNS)
+        )
+    return directories
 
 
 def _fmt_gap(gap: float) -> str:
@@ -249,7 +275,8 @@ def service_gaps(
     returnees: dict[str, int] = {}
 
     if not severity.empty:
-        districts = severity[severity["area_level"] == "district"].sort_values("area_id", kind="mergesort")
+        read = ["area_id", "area_name", "admin1_pcode", "returnee_individuals", "severity", "hotspot", "returnees_high"]
+        districts = severity.loc[severity["area_level"] == "district", read].sort_values("area_id", kind="mergesort")
         for row in districts.itertuples(index=False):
             areas.setdefault(row.area_id, (row.area_name, row.admin1_pcode))
             returnees[row.area_id] = int(row.returnee_individuals)
@@ -271,21 +298,23 @@ def service_gaps(
             & criteria["assessed"].astype(bool)
             & (numeric(criteria, "gap") <= gap_threshold)
         ]
+        gaps = gaps.dropna(subset=["area_id", "criterion"])  # rows without an area or criterion group nowhere
         gaps = gaps.sort_values(["area_id", "criterion", "population_group"], kind="mergesort")
-        for (area_id, criterion), lines in gaps.groupby(["area_id", "criterion"], sort=True):
-            first = lines.iloc[0]
-            areas.setdefault(area_id, (first["area_name"], first["admin1_pcode"]))
-            groups = ", ".join(
-                f"{GROUP_LABELS.get(g, g)} {_fmt_gap(gap)}"
-                for g, gap in zip(lines["population_group"], lines["gap"], strict=True)
-            )
+        lines = zip(gaps["area_id"], gaps["criterion"], gaps["area_name"], gaps["admin1_pcode"],
+                    gaps["population_group"], gaps["gap"], strict=True)
+        # the rows of one district and criterion are consecutive once sorted
+        for (area_id, criterion), of_criterion in itertools.groupby(lines, key=lambda line: line[:2]):
+            of_criterion = list(of_criterion)
+            areas.setdefault(area_id, of_criterion[0][2:4])
+            groups = ", ".join(f"{GROUP_LABELS.get(line[4], line[4])} {_fmt_gap(line[5])}" for line in of_criterion)
             reasons.setdefault((area_id, int(criterion)), []).append(f"gap to non-displaced: {groups}")
 
     active_orgs: dict[tuple[str, int], int] = {}
     sectors: dict[tuple[str, int], set[str]] = {}  # (governorate, criterion) -> {(district, sector)}
     active = coverage[numeric(coverage, "active_orgs") > 0]
     covered_governorates = set(active["admin1_pcode"].astype(str))
-    for row in active.itertuples(index=False):
+    activities = active[["area_id", "iasc_criterion", "active_orgs", "admin1_pcode", "sector_code"]]
+    for row in activities.itertuples(index=False):
         key = (row.area_id, int(row.iasc_criterion))
         active_orgs[key] = active_orgs.get(key, 0) + int(row.active_orgs)  # a running sum starts at 0
         sectors.setdefault((row.admin1_pcode, int(row.iasc_criterion)), set()).add((row.area_id, row.sector_code))

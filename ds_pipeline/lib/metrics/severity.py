@@ -70,27 +70,28 @@ def area_severity(
     """
     if return_index.empty:
         return empty_table(AREA_SEVERITY_COLUMNS)
-    locations = pd.DataFrame(
-        {
-            "round_id": return_index["round_id"],
-            "returnee_individuals": return_index["returnee_individuals"].astype("int64"),
-            "location_id": return_index["location_id"].where(return_index["overall_score"].notna()),
-        }
-    )
+    returnees = return_index["returnee_individuals"].astype("int64")
+    columns: dict[str, pd.Series | np.ndarray] = {
+        "round_id": return_index["round_id"],
+        "returnee_individuals": returnees,
+        "location_id": return_index["location_id"].where(return_index["overall_score"].notna()),
+    }
     category = categorise_severity(return_index["overall_score"], medium_from, high_from)
     for name in ("low", "medium", "high"):
         # a location's returnees count in its own category only: 0 in the others is true
-        locations[f"returnees_{name}"] = locations["returnee_individuals"].where(category == name, 0)
-    locations["locations_high"] = (category == "high").astype("int64")
+        columns[f"returnees_{name}"] = returnees.where(category == name, 0)
+    columns["locations_high"] = (category == "high").astype("int64")
+    counts = returnees.to_numpy()
     for score in (*SCORE_COLUMNS, *INDICATOR_COLUMNS):
         if score in return_index.columns:
-            values = pd.to_numeric(return_index[score], errors="coerce").astype("float64")
+            values = pd.to_numeric(return_index[score], errors="coerce").astype("float64").to_numpy()
         else:
-            values = pd.Series(np.nan, index=return_index.index, dtype="float64")
+            values = np.full(len(return_index), np.nan)
+        known = ~np.isnan(values)
         # a location without the score weighs 0 in its mean: left out, not counted as a score of 0
-        weights = locations["returnee_individuals"].where(values.notna(), 0)
-        locations[f"{score}_weight"] = weights
-        locations[f"{score}_weighted"] = (values.fillna(0.0) * weights).astype("float64")
+        weights = np.where(known, counts, 0)
+        columns[f"{score}_weight"] = weights
+        columns[f"{score}_weighted"] = np.where(known, values, 0.0) * weights
     for column in (
         "admin1_pcode",
         "admin1_name_en",
@@ -101,7 +102,8 @@ def area_severity(
         "poa_area",
     ):
         if column in return_index.columns:
-            locations[column] = return_index[column]
+            columns[column] = return_index[column]
+    locations = pd.DataFrame(columns)
 
     sums = [
         "returnee_individuals",
@@ -118,20 +120,25 @@ def area_severity(
     table["locations_assessed"] = grouped["location_id"].nunique()
     table = table.reset_index().merge(area_lookup(expanded), on=["area_level", "area_id"], how="left")
 
-    table["reporting_date"] = table["round_id"].map(return_index.groupby("round_id")["reporting_date"].max())
-    table["returnees_in_high_severity_share"] = safe_divide(table["returnees_high"], table["returnee_individuals"])
+    derived: dict[str, pd.Series] = {
+        "reporting_date": table["round_id"].map(return_index.groupby("round_id")["reporting_date"].max()),
+        "returnees_in_high_severity_share": safe_divide(table["returnees_high"], table["returnee_individuals"]),
+    }
     for score, mean in zip(
-        SCORE_COLUMNS, ("mean_overall_score", "mean_scale1_score", "mean_scale2_score"), strict=True
+        (*SCORE_COLUMNS, *INDICATOR_COLUMNS),
+        ("mean_overall_score", "mean_scale1_score", "mean_scale2_score", *MEAN_INDICATOR_COLUMNS),
+        strict=True,
     ):
-        table[mean] = safe_divide(table[f"{score}_weighted"], table[f"{score}_weight"])
-    for indicator, mean in zip(INDICATOR_COLUMNS, MEAN_INDICATOR_COLUMNS, strict=True):
-        table[mean] = safe_divide(table[f"{indicator}_weighted"], table[f"{indicator}_weight"])
-    table["severity"] = categorise_severity(table["mean_overall_score"], medium_from, high_from)
-    table["scale1_severity"] = categorise_severity(table["mean_scale1_score"], medium_from, high_from)
-    table["scale2_severity"] = categorise_severity(table["mean_scale2_score"], medium_from, high_from)
-    scales = table[["scale1_severity", "scale2_severity"]]
-    high_on_a_scale = (scales == "high").any(axis=1)
-    medium_on_a_scale = (scales == "medium").any(axis=1)
-    table["hotspot"] = high_on_a_scale | (medium_on_a_scale & (table["returnee_individuals"] >= hotspot_min_returnees))
+        derived[mean] = safe_divide(table[f"{score}_weighted"], table[f"{score}_weight"])
+    for severity, mean in (("severity", "mean_overall_score"), ("scale1_severity", "mean_scale1_score"),
+                           ("scale2_severity", "mean_scale2_score")):
+        derived[severity] = categorise_severity(derived[mean], medium_from, high_from)
+    scales = (derived["scale1_severity"], derived["scale2_severity"])
+    high_on_a_scale = (scales[0] == "high") | (scales[1] == "high")
+    medium_on_a_scale = (scales[0] == "medium") | (scales[1] == "medium")
+    derived["hotspot"] = high_on_a_scale | (
+        medium_on_a_scale & (table["returnee_individuals"] >= hotspot_min_returnees)
+    )
+    table = pd.concat([table, pd.DataFrame(derived, index=table.index)], axis=1)
     return finalise(table, AREA_SEVERITY_COLUMNS, AREA_SEVERITY_KEYS)
 
