@@ -9,7 +9,10 @@ two applies, so figures are never used below the level they were reported at.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from operator import methodcaller
 
+import numpy as np
 import pandas as pd
 
 from ds_pipeline.lib.canonical import (
@@ -50,10 +53,42 @@ SHELTER_COLUMNS = (
 DUPLICATE_CHECK = "multiple_fields_uniqueness"
 
 
+def all_texts(values: object) -> bool:
+    """Whether `values` is a series of objects that are all texts (no missing value)."""
+    return (isinstance(values, pd.Series) and values.dtype == object
+            and pd.api.types.infer_dtype(values.to_numpy(), skipna=False) == "string")
+
+
+def _each_distinct(texts: pd.Series, function: Callable[[str], str | None]) -> pd.Series:
+    """`texts.map(function)`, calling `function` once per distinct value when all values are texts."""
+    if not all_texts(texts):
+        return texts.map(function)
+    codes, distinct = pd.factorize(texts.to_numpy())
+    done = np.empty(len(distinct), dtype=object)
+    done[:] = [function(value) for value in distinct]
+    return pd.Series(done[codes], index=texts.index, name=texts.name, dtype=object)
+
+
+def _each_text(texts: pd.Series, method: str) -> pd.Series:
+    """`texts.str.<method>()` (strip, casefold), calling the method once per distinct text when all are texts."""
+    if not all_texts(texts):
+        return getattr(texts.str, method)()
+    return _each_distinct(texts, methodcaller(method))
+
+
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The column's values as stripped texts (missing: empty; a column not given: all empty)."""
     if column not in frame.columns:
         return pd.Series("", index=frame.index, dtype=object)
-    return frame[column].fillna("").astype(str).str.strip()
+    values = frame[column]
+    return _each_text(values if all_texts(values) else values.fillna("").astype(str), "strip")
+
+
+def _folded(frame: pd.DataFrame, column: str) -> pd.Series:
+    """`_text` of the column, casefolded."""
+    if column in frame.columns and all_texts(frame[column]):
+        return _each_distinct(frame[column], lambda text: text.strip().casefold())
+    return _each_text(_text(frame, column), "casefold")
 
 
 def normalise_level(value: str) -> str | None:
@@ -70,12 +105,16 @@ def row_levels(raw: pd.DataFrame, declared: pd.Series) -> tuple[pd.Series, pd.Se
 
     `declared` is each row's source level (registry `admin_level`). A row's own level, when given, applies only
     when it is coarser than the declared one: figures are never used below the level their source declares."""
-    own = _text(raw, "admin_level").map(normalise_level)
+    own = _each_distinct(_text(raw, "admin_level"), normalise_level)
     unknown = own.isna()
+    chosen: dict[tuple[object, object], str] = {}  # the level of each distinct (own level, source level)
     levels = []
-    for given, source_level in zip(own, declared, strict=True):
-        candidates = [source_level] + ([given] if isinstance(given, str) and given else [])
-        levels.append(max(candidates, key=LEVEL_RANK.__getitem__))
+    for pair in zip(own, declared, strict=True):
+        if pair not in chosen:
+            given, source_level = pair
+            candidates = [source_level] + ([given] if isinstance(given, str) and given else [])
+            chosen[pair] = max(candidates, key=LEVEL_RANK.__getitem__)
+        levels.append(chosen[pair])
     return pd.Series(levels, index=raw.index, dtype=object), unknown
 
 
@@ -90,7 +129,8 @@ def missing_unit(typed: pd.DataFrame) -> pd.Series:
     missing = pd.Series(False, index=typed.index)
     for level, (code, name) in UNIT_COLUMNS.items():
         at_level = levels == level
-        missing |= at_level & (_text(typed, code) == "") & (_text(typed, name) == "")
+        if at_level.any():
+            missing |= at_level & (_text(typed, code) == "") & (_text(typed, name) == "")
     return missing
 
 
@@ -105,11 +145,17 @@ def shelter_without_families(typed: pd.DataFrame) -> pd.Series:
 def place_key(typed: pd.DataFrame) -> pd.Series:
     """The place a row is about: its location id for location rows, its admin p-codes and names otherwise."""
     levels = _text(typed, "admin_level")
-    location = _text(typed, "location_id")
-    admin = _text(typed, DISPLACEMENT_PLACE_COLUMNS[1])
+    place = "location:" + _text(typed, "location_id")
+    at_admin_level = ~levels.isin(["", "location"]).to_numpy()
+    if not at_admin_level.any():
+        return place
+    units = typed.loc[at_admin_level]
+    admin = _text(units, DISPLACEMENT_PLACE_COLUMNS[1])
     for column in DISPLACEMENT_PLACE_COLUMNS[2:]:
-        admin = admin + "|" + _text(typed, column).str.casefold()
-    return ("location:" + location).where(levels.isin(["", "location"]), levels + ":" + admin)
+        admin = admin + "|" + _folded(units, column)
+    keys = place.to_numpy().copy()
+    keys[at_admin_level] = (levels[at_admin_level] + ":" + admin.to_numpy()).to_numpy()
+    return pd.Series(keys, index=place.index, name=place.name, dtype=object)
 
 
 def duplicate_rows(typed: pd.DataFrame) -> tuple[pd.Series, str]:
@@ -121,7 +167,7 @@ def duplicate_rows(typed: pd.DataFrame) -> tuple[pd.Series, str]:
         "round_id": _text(typed, "round_id"),
         "population_type": _text(typed, "population_type"),
         "place": place_key(typed),
-        **{column: _text(typed, column).str.casefold() for column in DISPLACEMENT_BREAKDOWN_COLUMNS},
+        **{column: _folded(typed, column) for column in DISPLACEMENT_BREAKDOWN_COLUMNS},
     })
     wording = "round_id, population_type, place (location_id or admin unit), " + ", ".join(
         DISPLACEMENT_BREAKDOWN_COLUMNS

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandera.config import ValidationDepth, get_config_context
 from pandera.typing import Series
 
 from ds_pipeline.lib.canonical import (
@@ -36,6 +37,7 @@ from ds_pipeline.lib.displacement_rows import (
     shelter_without_families,
 )
 from ds_pipeline.lib.future_dates import FUTURE_DATE_CHECK, future_dates
+from ds_pipeline.lib.pandera_cases import column_cases, row_check_cases, type_settled
 from ds_pipeline.lib.readers import READ_PROBLEM
 from ds_pipeline.lib.registry import SourceEntry
 from ds_pipeline.lib.settings import FUTURE_DATE_TOLERANCE_DAYS, HouseholdSizes
@@ -322,38 +324,41 @@ def _find_rejections(
     return first
 
 
-_SCHEMAS: dict[tuple[type[pa.DataFrameModel], tuple[str, ...]], pa.DataFrameSchema] = {}  # see _pandera_failure_cases
-
-
-def _converts_to(values: pd.Series, dtype: object) -> bool:
-    """Whether every value of a float column converts to the integer type `dtype` (numpy's int64 of the value;
-    empty values to pandas' Int64 only): pandera's type check then names no row, only the column."""
-    target = getattr(dtype, "type", None)
-    integer = isinstance(target, np.dtype) and target == np.dtype("int64")
-    numbers = values.to_numpy()
-    if values.dtype != np.float64 or not (integer or isinstance(target, pd.Int64Dtype)):
-        return False
-    return not (integer and np.isnan(numbers).any()) and bool((np.abs(numbers[~np.isnan(numbers)]) < 2.0**62).all())
+_SCHEMAS: dict[tuple[object, ...], pa.DataFrameSchema] = {}  # see _kind_schema
+def _kind_schema(kind: str, settled: tuple[str, ...], handled: tuple[str, ...], row_checks: bool) -> pa.DataFrameSchema:
+    """The kind's schema without the `handled` columns, the type checks of the `settled` columns and, unless
+    `row_checks`, the model's row checks; duplicates reported after their first row."""
+    key = (MODELS[kind], settled, handled, row_checks)
+    if key not in _SCHEMAS:
+        schema = MODELS[kind].to_schema().remove_columns(list(handled))
+        schema = schema.update_columns({name: {"dtype": None} for name in settled if name not in handled})
+        if not row_checks:
+            schema.checks = []
+        schema.report_duplicates = "exclude_first"
+        _SCHEMAS[key] = schema
+    return _SCHEMAS[key]
 
 
 def _pandera_failure_cases(candidates: pd.DataFrame, kind: str) -> pd.DataFrame | None:
-    """Pandera's failure cases of the kind's schema (None: none). The type check of an integer column whose values
-    all convert (`_converts_to`) is left out: it would name no row, and pandera tests every value to say so."""
-    schema = MODELS[kind].to_schema()
-    schema.report_duplicates = "exclude_first"
-    settled = tuple(name for name, column in schema.columns.items()
-                    if name in candidates.columns and _converts_to(candidates[name], column.dtype))
-    if settled:
-        key = (MODELS[kind], settled)
-        if key not in _SCHEMAS:
-            _SCHEMAS[key] = schema.update_columns({name: {"dtype": None} for name in settled})
-            _SCHEMAS[key].report_duplicates = "exclude_first"
-        schema = _SCHEMAS[key]
+    """Pandera's failure cases of the kind's schema (None: none). The columns and row checks that `column_cases`
+    and `row_check_cases` take are left out of pandera's validation, and so are the type checks that pass
+    (`type_settled`): pandera would test every value to name no row."""
+    model = MODELS[kind].to_schema()
+    config = get_config_context()
+    direct = config.validation_enabled and config.validation_depth != ValidationDepth.SCHEMA_ONLY
+    direct = direct and not model.drop_invalid_rows  # otherwise pandera drops failing rows rather than report them
+    present = {name: column for name, column in model.columns.items() if name in candidates.columns}
+    settled = tuple(name for name, column in present.items() if type_settled(candidates[name], column.dtype))
+    by_column = {name: column_cases(candidates[name], column) for name, column in present.items()} if direct else {}
+    handled = tuple(name for name, found in by_column.items() if found is not None)
+    row_cases = row_check_cases(candidates, model, RULE_TEXT) if direct else None
+    schema = _kind_schema(kind, settled, handled, row_checks=row_cases is None)
+    cases = [case for found in (*by_column.values(), row_cases) for case in found or [] if not case.empty]
     try:
         schema.validate(candidates, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        return errors.failure_cases
-    return None
+        cases.insert(0, errors.failure_cases)
+    return (pd.concat(cases, ignore_index=True) if len(cases) > 1 else cases[0]) if cases else None
 
 
 def _pandera_rejections(candidates: pd.DataFrame, typed: pd.DataFrame, kind: str, first: dict[int, Rejection]) -> None:
