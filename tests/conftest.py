@@ -101,13 +101,29 @@ def _free_port() -> int:
 @contextmanager
 def recorded_calls() -> Iterator[dict[str, list]]:
     """Record, while a publish runs in this process: each PDF render of the brief (its edition's week), each
-    table the warehouse IO manager reads (table, partition keys, columns), and each frame it stores (as a weak
-    reference, so as not to keep it alive: `frames_stored`)."""
+    table the warehouse IO manager reads (table, partition keys, columns), each frame it stores (as a weak
+    reference, so as not to keep it alive: `frames_stored`), and in what order the products step builds the pack's
+    tables and waits for the edition's validation (`products_steps`)."""
     from ds_pipeline.defs import resources
-    from ds_pipeline.lib.products import brief
+    from ds_pipeline.defs.products import assets
+    from ds_pipeline.lib.products import brief, expectations
 
-    calls: dict[str, list] = {"brief_pdf_renders": [], "warehouse_reads": [], "frames_stored": []}
+    calls: dict[str, list] = {"brief_pdf_renders": [], "warehouse_reads": [], "frames_stored": [],
+                              "products_steps": []}
     render, read, store = brief.render_brief_document, resources.read_table, resources.write_table
+    tables, in_background = assets.table_files, expectations.validation_in_background
+
+    def recorded_tables(edition):  # noqa: ANN001, ANN202
+        calls["products_steps"].append("pack tables built")
+        return tables(edition)
+
+    @contextmanager
+    def recorded_validation(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        with in_background(*args, **kwargs) as result:
+            def awaited():  # noqa: ANN202
+                calls["products_steps"].append("validation awaited")
+                return result()
+            yield awaited
 
     def recorded_render(html: str, edition):  # noqa: ANN001, ANN202 - same signature as the function it records
         calls["brief_pdf_renders"].append(edition.week)
@@ -124,7 +140,9 @@ def recorded_calls() -> Iterator[dict[str, list]]:
 
     with mock.patch.object(brief, "render_brief_document", recorded_render), \
             mock.patch.object(resources, "read_table", recorded_read), \
-            mock.patch.object(resources, "write_table", recorded_store):
+            mock.patch.object(resources, "write_table", recorded_store), \
+            mock.patch.object(assets, "table_files", recorded_tables), \
+            mock.patch.object(expectations, "validation_in_background", recorded_validation):
         yield calls
 
 

@@ -18,6 +18,10 @@ def test_the_brief_is_rendered_to_pdf_once_per_edition(demo: dict) -> None:
     assert demo["calls"]["brief_pdf_renders"] == [WEEK]
 
 
+def test_the_pack_tables_are_built_before_the_products_wait_for_the_validation(demo: dict) -> None:
+    assert demo["calls"]["products_steps"] == ["pack tables built", "validation awaited"]
+
+
 def test_a_publish_runs_each_stage_once_and_every_round_in_one_run(demo: dict) -> None:
     summary = demo["summary"]
     assert len(summary.rounds) == 3 and summary.unchanged == []

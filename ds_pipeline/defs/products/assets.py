@@ -15,7 +15,7 @@ from ds_pipeline.lib.products.area_publish import published_area_files
 from ds_pipeline.lib.products.brief import render_brief_html, render_brief_pdf
 from ds_pipeline.lib.products.edition import Edition, build_edition
 from ds_pipeline.lib.products.gates import no_data_reasons
-from ds_pipeline.lib.products.pack import build_pack, write_edition
+from ds_pipeline.lib.products.pack import build_pack, table_files, write_edition
 from ds_pipeline.lib.products.submission_feedback import feedback_reports
 from ds_pipeline.lib.products.verify import missing_sections, pdf_page_count, section_content_problems
 
@@ -99,6 +99,7 @@ def weekly_products(
     edition, selected = weekly_edition, context.selected_output_names
     with validation_in_background(edition, publish.quality_docs(edition.week)) as validation_result:
         html, pdf = render_checked_brief(edition, edition.sensitivity_label, publish.allow_incomplete, sources)
+        tables = table_files(edition) if "rwg_pack" in selected else None  # while the validation finishes
         validation = validation_result()
     for check in context.selected_asset_check_keys:
         yield expectations_check_result(validation, check.asset_key.to_user_string())
@@ -109,7 +110,7 @@ def weekly_products(
         deadline_day = int((sources.settings().get("poa", {}) or {}).get("deadline_day", 10))
         area_month = latest_complete_area_month(edition.as_of, deadline_day)
         areas = published_area_files(publish.root, area_month)  # the month's area updates, once published
-        pack = build_pack(edition, html, pdf, quality=quality_files(validation), areas=areas)
+        pack = build_pack(edition, html, pdf, quality=quality_files(validation), areas=areas, tables=tables)
         context.log.info(f"pack: {len(pack):,} bytes, area updates of {area_month}: "
                          f"{len(areas) // 2 if areas else 'not published yet'}")
     brief = "dstwg_brief" in selected  # the pack alone leaves the published brief as it is

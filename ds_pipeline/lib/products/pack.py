@@ -215,19 +215,27 @@ def xlsx_name(edition: Edition) -> str:
     return f"IRQ_DSTWG_tables_{edition.week}.xlsx"
 
 
+def table_files(edition: Edition) -> dict[str, bytes]:
+    """The pack's tables by their path inside the zip: the XLSX workbook, then one CSV per table (most of the time
+    a pack takes to build, so a publish builds them while the edition's validation finishes)."""
+    files = {xlsx_name(edition): tables_xlsx(edition)}
+    for table in edition.tables.values():
+        files[f"{DATA_FOLDER}/{table.name}.csv"] = table_csv(table)
+    return files
+
+
 def pack_files(
     edition: Edition, html: str, pdf: bytes, quality: dict[str, bytes] | None = None,
-    areas: dict[str, bytes] | None = None,
+    areas: dict[str, bytes] | None = None, tables: dict[str, bytes] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the pack by its path inside the zip; `quality` adds the data-quality files (quality/...),
-    `areas` the published area updates of the month (areas/<YYYY-MM>/...)."""
+    `areas` the published area updates of the month (areas/<YYYY-MM>/...); `tables` are the edition's
+    `table_files` when already built."""
     files: dict[str, bytes] = {
         f"{edition.brief_stem}.pdf": pdf,
         f"{edition.brief_stem}.html": html.encode("utf-8"),
-        xlsx_name(edition): tables_xlsx(edition),
+        **(tables if tables is not None else table_files(edition)),
     }
-    for table in edition.tables.values():
-        files[f"{DATA_FOLDER}/{table.name}.csv"] = table_csv(table)
     files.update(quality or {})
     files.update(areas or {})
     descriptor = datapackage(edition, files)
@@ -241,10 +249,10 @@ def pack_files(
 
 def build_pack(
     edition: Edition, html: str, pdf: bytes, quality: dict[str, bytes] | None = None,
-    areas: dict[str, bytes] | None = None,
+    areas: dict[str, bytes] | None = None, tables: dict[str, bytes] | None = None,
 ) -> bytes:
     """The pack as zip bytes: sorted entries, fixed dates and permissions, deflate level 9."""
-    files = pack_files(edition, html, pdf, quality, areas)
+    files = pack_files(edition, html, pdf, quality, areas, tables)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in sorted(files):
