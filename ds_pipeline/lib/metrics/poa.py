@@ -110,7 +110,7 @@ def poa_status(poa: pd.DataFrame, deadline_day: int = 10) -> tuple[pd.DataFrame,
 
         counts = (
             actions.groupby(["area", "iasc_criterion", "effective_status"], sort=True).size()
-            .unstack("effective_status", fill_value=0)
+            .unstack("effective_status", fill_value=0)  # a status no action of the group has: a true count of 0
             .reindex(columns=list(EFFECTIVE_STATUSES), fill_value=0)  # no action with that status: a true count of 0
         )
         totals = actions.groupby(["area", "iasc_criterion"], sort=True).agg(

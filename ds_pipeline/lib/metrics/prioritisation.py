@@ -140,6 +140,7 @@ def _criteria_gap(criteria: pd.DataFrame, districts: pd.Index) -> pd.Series:
     # a group without a gap weighs nothing in its criterion's mean (it is left out, not counted as no gap)
     households = numeric(assessed, "weighted_households").where(gap.notna(), 0.0)
     by_criterion = [assessed["area_id"], assessed["criterion"]]
+    # a missing gap has weight 0 (above), so it adds nothing to the sum: the fill never stands for a gap of 0
     weighted_gap = (gap.fillna(0.0) * households).groupby(by_criterion).sum()
     weight = households.groupby(by_criterion).sum()
     mean_gap = (weighted_gap / weight.where(weight > 0)).dropna()
