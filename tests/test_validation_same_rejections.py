@@ -137,7 +137,7 @@ def _odd_places(seed: int, rows: int = 400) -> pd.DataFrame:
 def test_the_displacement_keys_from_distinct_values_are_the_row_by_row_ones(seed: int) -> None:
     frame = _odd_places(seed)
     for column in [*frame.columns, "not_given"]:
-        pd.testing.assert_series_equal(displacement_rows._text(frame, column), _text_row_by_row(frame, column))
+        pd.testing.assert_series_equal(displacement_rows.text_column(frame, column), _text_row_by_row(frame, column))
     texts = frame.map(lambda value: value if isinstance(value, str) else "")  # as validation types them
     texts["admin_level"] = texts["admin_level"].map(lambda v: displacement_rows.normalise_level(v) or "location")
     for typed in (texts, texts.iloc[::-1], texts.assign(admin_level="location"), texts[texts.columns[3:]]):

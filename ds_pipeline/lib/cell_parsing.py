@@ -44,6 +44,21 @@ def stripped_text(values: pd.Series) -> pd.Series:
     return values.fillna("").astype(str).str.strip()
 
 
+def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column of ``frame`` as stripped texts, "" for a missing value (all "" when the column is absent)."""
+    if column not in frame.columns:
+        return pd.Series("", index=frame.index, dtype=object)
+    values = frame[column]
+    # each distinct text is stripped once (codes and ids repeat a lot); a missing value (code -1) takes the ""
+    # added at the end
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        codes, distinct = pd.factorize(values)
+    else:
+        codes, distinct = pd.factorize(values.fillna("").astype(str))
+    stripped = np.array([*(value.strip() for value in distinct), ""], dtype=object)
+    return pd.Series(stripped[codes], index=values.index, name=values.name, dtype=object)
+
+
 def _blank(text: pd.Series, dtype: str) -> pd.Series:  # `blank_cells` of values already `stripped_text`
     if dtype in ("str", "date"):
         return text == ""

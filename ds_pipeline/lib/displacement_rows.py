@@ -20,6 +20,7 @@ from ds_pipeline.lib.canonical import (
     DISPLACEMENT_BREAKDOWN_COLUMNS,
     DISPLACEMENT_PLACE_COLUMNS,
 )
+from ds_pipeline.lib.cell_parsing import text_column
 
 # Rank of each level, finest first: location 0 .. governorate 3.
 LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(DISPLACEMENT_ADMIN_LEVELS)}
@@ -76,19 +77,13 @@ def _each_text(texts: pd.Series, method: str) -> pd.Series:
     return _each_distinct(texts, methodcaller(method))
 
 
-def _text(frame: pd.DataFrame, column: str) -> pd.Series:
-    """The column's values as stripped texts (missing: empty; a column not given: all empty)."""
-    if column not in frame.columns:
-        return pd.Series("", index=frame.index, dtype=object)
-    values = frame[column]
-    return _each_text(values if all_texts(values) else values.fillna("").astype(str), "strip")
 
 
 def _folded(frame: pd.DataFrame, column: str) -> pd.Series:
-    """`_text` of the column, casefolded."""
+    """`text_column` of the column, casefolded."""
     if column in frame.columns and all_texts(frame[column]):
         return _each_distinct(frame[column], lambda text: text.strip().casefold())
-    return _each_text(_text(frame, column), "casefold")
+    return _each_text(text_column(frame, column), "casefold")
 
 
 def normalise_level(value: str) -> str | None:
@@ -105,7 +100,7 @@ def row_levels(raw: pd.DataFrame, declared: pd.Series) -> tuple[pd.Series, pd.Se
 
     `declared` is each row's source level (registry `admin_level`). A row's own level, when given, applies only
     when it is coarser than the declared one: figures are never used below the level their source declares."""
-    own = _each_distinct(_text(raw, "admin_level"), normalise_level)
+    own = _each_distinct(text_column(raw, "admin_level"), normalise_level)
     unknown = own.isna()
     chosen: dict[tuple[object, object], str] = {}  # the level of each distinct (own level, source level)
     levels = []
@@ -125,12 +120,12 @@ def not_required(levels: pd.Series) -> dict[str, pd.Series]:
 
 def missing_unit(typed: pd.DataFrame) -> pd.Series:
     """Rows of a sub-district, district or governorate level that name no unit of that level (no p-code, no name)."""
-    levels = _text(typed, "admin_level")
+    levels = text_column(typed, "admin_level")
     missing = pd.Series(False, index=typed.index)
     for level, (code, name) in UNIT_COLUMNS.items():
         at_level = levels == level
         if at_level.any():
-            missing |= at_level & (_text(typed, code) == "") & (_text(typed, name) == "")
+            missing |= at_level & (text_column(typed, code) == "") & (text_column(typed, name) == "")
     return missing
 
 
@@ -144,13 +139,13 @@ def shelter_without_families(typed: pd.DataFrame) -> pd.Series:
 
 def place_key(typed: pd.DataFrame) -> pd.Series:
     """The place a row is about: its location id for location rows, its admin p-codes and names otherwise."""
-    levels = _text(typed, "admin_level")
-    place = "location:" + _text(typed, "location_id")
+    levels = text_column(typed, "admin_level")
+    place = "location:" + text_column(typed, "location_id")
     at_admin_level = ~levels.isin(["", "location"]).to_numpy()
     if not at_admin_level.any():
         return place
     units = typed.loc[at_admin_level]
-    admin = _text(units, DISPLACEMENT_PLACE_COLUMNS[1])
+    admin = text_column(units, DISPLACEMENT_PLACE_COLUMNS[1])
     for column in DISPLACEMENT_PLACE_COLUMNS[2:]:
         admin = admin + "|" + _folded(units, column)
     keys = place.to_numpy().copy()
@@ -164,8 +159,8 @@ def duplicate_rows(typed: pd.DataFrame) -> tuple[pd.Series, str]:
     The key: round, population type, place (location id, or the admin unit for admin-level rows), displacement
     reason, origin and assessment type."""
     key = pd.DataFrame({
-        "round_id": _text(typed, "round_id"),
-        "population_type": _text(typed, "population_type"),
+        "round_id": text_column(typed, "round_id"),
+        "population_type": text_column(typed, "population_type"),
         "place": place_key(typed),
         **{column: _folded(typed, column) for column in DISPLACEMENT_BREAKDOWN_COLUMNS},
     })

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ds_pipeline.lib.canonical import IASC_CRITERIA, POPULATION_GROUPS
+from ds_pipeline.lib.cell_parsing import text_column
 from ds_pipeline.lib.rounds import natural_key, round_number
 
 # Area levels of the area tables, in the order rows are sorted.
@@ -51,21 +52,6 @@ GROUP_LABELS: dict[str, str] = {
 
 # Columns sorted in a domain order rather than alphabetically.
 _ROUND_LIKE_COLUMNS = ("round_id", "previous_round_id", "survey_round")
-
-
-def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
-    """A text column of ``frame`` with "" for empty values (all "" when the column is absent)."""
-    if column not in frame.columns:
-        return pd.Series("", index=frame.index, dtype=object)
-    values = frame[column]
-    # each distinct text is stripped once (codes and ids repeat a lot); a missing value (code -1) takes the ""
-    # added at the end
-    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "string":
-        codes, distinct = pd.factorize(values)
-    else:
-        codes, distinct = pd.factorize(values.fillna("").astype(str))
-    stripped = np.array([*(value.strip() for value in distinct), ""], dtype=object)
-    return pd.Series(stripped[codes], index=values.index, name=values.name, dtype=object)
 
 
 def text_columns(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.ndarray]:
