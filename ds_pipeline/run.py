@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from ds_pipeline.defs import handover
 from ds_pipeline.defs.partitions import ROUND_RUN_BYTES, ROUNDS_PER_RUN
 from ds_pipeline.lib.edition_calendar import (
     last_complete_week,
@@ -76,16 +77,19 @@ def execute_stage(job: dg.JobDefinition, instance: dg.DagsterInstance, partition
     if partition_key and ephemeral.partitions_def:
         with dg.partition_loading_context(dynamic_partitions_store=instance) as context:
             ephemeral.validate_partition_key(partition_key=partition_key, selected_asset_keys=set(), context=context)
-    return core_execute_in_process(
-        job=InMemoryJob(job_def=ephemeral),
-        run_config=run_config,
-        instance=instance,
-        output_capturing_enabled=False,
-        raise_on_error=False,
-        run_tags=merge_run_tags(job_def=job, partition_key=partition_key, tags=tags, asset_selection=list(assets),
-                                instance=instance, run_config=run_config),
-        asset_selection=frozenset(assets) or None,
-    )
+    try:
+        return core_execute_in_process(
+            job=InMemoryJob(job_def=ephemeral),
+            run_config=run_config,
+            instance=instance,
+            output_capturing_enabled=False,
+            raise_on_error=False,
+            run_tags=merge_run_tags(job_def=job, partition_key=partition_key, tags=tags,
+                                    asset_selection=list(assets), instance=instance, run_config=run_config),
+            asset_selection=frozenset(assets) or None,
+        )
+    finally:
+        handover.forget_all()  # frames kept for steps the run skipped
 
 
 def failure_message(label: str, result: dg.ExecuteInProcessResult) -> str:

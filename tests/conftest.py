@@ -11,6 +11,8 @@ from pathlib import Path
 from unittest import mock
 
 import dagster as dg
+import numpy as np
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -102,8 +104,9 @@ def _free_port() -> int:
 def recorded_calls() -> Iterator[dict[str, list]]:
     """Record, while a publish runs in this process: each PDF render of the brief (its edition's week), each
     table the warehouse IO manager reads (table, partition keys, columns), each frame it stores (as a weak
-    reference, so as not to keep it alive: `frames_stored`), and in what order the products step builds the pack's
-    tables and waits for the edition's validation (`products_steps`)."""
+    reference, so as not to keep it alive: `frames_stored`), each frame a run handed to its next step instead of
+    reading it back (`handovers`, verified by `verified_handover`), and in what order the products step builds the
+    pack's tables and waits for the edition's validation (`products_steps`)."""
     from ds_pipeline.defs import resources
     from ds_pipeline.defs.products import assets
     from ds_pipeline.lib.products import brief, expectations
@@ -111,6 +114,7 @@ def recorded_calls() -> Iterator[dict[str, list]]:
     calls: dict[str, list] = {"brief_pdf_renders": [], "warehouse_reads": [], "frames_stored": [],
                               "products_steps": []}
     render, read, store = brief.render_brief_document, resources.read_table, resources.write_table
+    store_read_back = resources.write_table_read_back
     tables, in_background = assets.table_files, expectations.validation_in_background
 
     def recorded_tables(edition):  # noqa: ANN001, ANN202
@@ -138,12 +142,60 @@ def recorded_calls() -> Iterator[dict[str, list]]:
         calls["frames_stored"].append((table, weakref.ref(frame)))
         return store(engine, table, frame, *args)
 
+    def recorded_store_read_back(engine, table, frame, *args):  # noqa: ANN001, ANN202
+        rows, stored = store_read_back(engine, table, frame, *args)
+        calls["frames_stored"] += [(table, weakref.ref(f)) for f in (frame, stored) if f is not None]
+        return rows, stored
+
     with mock.patch.object(brief, "render_brief_document", recorded_render), \
             mock.patch.object(resources, "read_table", recorded_read), \
             mock.patch.object(resources, "write_table", recorded_store), \
+            mock.patch.object(resources, "write_table_read_back", recorded_store_read_back), \
+            verified_handover() as handovers, \
             mock.patch.object(assets, "table_files", recorded_tables), \
             mock.patch.object(expectations, "validation_in_background", recorded_validation):
+        calls["handovers"] = handovers
         yield calls
+
+
+def assert_same_frame(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    """Exactly the same frame: columns, dtypes, index, values, and the sign of each zero (-0.0 == 0.0 otherwise; a
+    missing value, NaN, has no sign that means anything)."""
+    pd.testing.assert_frame_equal(left, right, check_exact=True)
+    for name in left.columns[[dtype.kind == "f" for dtype in left.dtypes]]:
+        values = (left[name].to_numpy(), right[name].to_numpy())
+        differs = (np.signbit(values[0]) != np.signbit(values[1])) & ~np.isnan(values[0])
+        assert not differs.any(), f"column {name!r}: the sign of a zero differs"
+
+
+@contextmanager
+def verified_handover() -> Iterator[list[tuple[str, tuple[str, ...] | None, str | None]]]:
+    """While a publish runs in this process: each frame a run hands to its next step instead of reading it back,
+    compared with reading that table back from the warehouse (DS_DATABASE_URL). Yields the list of (table,
+    partitions, None when they are exactly equal, else how they differ)."""
+    from ds_pipeline.defs import handover
+    from ds_pipeline.lib.warehouse import make_engine, read_table
+
+    handovers: list[tuple[str, tuple[str, ...] | None, str | None]] = []
+    take = handover.take
+
+    def compared(context, partitions, columns):  # noqa: ANN001, ANN202 - same signature as the function it wraps
+        frame = take(context, partitions, columns)
+        if frame is not None:
+            table = "__".join(context.asset_key.path)
+            engine = make_engine(os.environ["DS_DATABASE_URL"])
+            stored = read_table(engine, table, "round_id" if partitions else None, partitions, columns)
+            engine.dispose()
+            try:
+                assert_same_frame(frame, stored)
+                difference = None
+            except AssertionError as exc:
+                difference = " ".join(str(exc).split())[:500]
+            handovers.append((table, None if partitions is None else tuple(partitions), difference))
+        return frame
+
+    with mock.patch.object(handover, "take", compared):
+        yield handovers
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,10 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from ds_pipeline.defs import handover
 from ds_pipeline.lib.registry import SourceEntry, load_registry
 from ds_pipeline.lib.settings import load_settings
-from ds_pipeline.lib.warehouse import make_engine, read_table, write_table
+from ds_pipeline.lib.warehouse import make_engine, read_table, write_table, write_table_read_back
 
 PARTITION_COLUMN = "round_id"
 DEFAULT_DATABASE_URL = "sqlite:///assets/warehouse.db"
@@ -68,15 +69,26 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = make_engine(self.url)
         keys = list(context.asset_partition_keys) if context.has_asset_partitions else []
-        rows = write_table(engine, self._table(context.asset_key), obj, PARTITION_COLUMN if keys else None, keys)
+        table, partition_column = self._table(context.asset_key), PARTITION_COLUMN if keys else None
+        readers = handover.readers_in_run(context)
+        if readers:  # steps of this run read it next: they get the frame a read would give, without reading it
+            rows, stored = write_table_read_back(engine, table, obj, partition_column, keys)
+            if stored is not None:
+                handover.keep(context, stored, keys, readers)
+        else:
+            rows = write_table(engine, table, obj, partition_column, keys)
         engine.dispose()
         context.add_output_metadata({"dagster/row_count": rows, "table": self._table(context.asset_key)})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
-        """The upstream table (its partitions in this run); an input's metadata {"columns": [...]} narrows it."""
-        engine = make_engine(self.url)
+        """The upstream table (its partitions in this run); an input's metadata {"columns": [...]} narrows it. A
+        table stored earlier in the same run is handed over as that read would give it (`defs/handover.py`)."""
         keys = list(context.asset_partition_keys) if context.has_asset_partitions else None
         columns = (context.definition_metadata or {}).get("columns")
+        kept = handover.take(context, keys, columns)
+        if kept is not None:
+            return kept
+        engine = make_engine(self.url)
         frame = read_table(engine, self._table(context.asset_key), PARTITION_COLUMN, keys, columns)
         engine.dispose()
         return frame

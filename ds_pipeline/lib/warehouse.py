@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from ds_pipeline.lib.read_back import stored_frame
+
 ORDER_COLUMN = "_row_order"  # keeps the row order of a written frame, so reads give back the same frame
 CHUNK_ROWS = 5000  # rows per insert batch: one executemany on SQLite, one COPY on PostgreSQL
 SQLITE_BUSY_SECONDS = 300.0  # how long an SQLite statement waits for another connection's write lock
@@ -247,6 +249,23 @@ def write_table(
 ) -> int:
     """Store `frame` as `table`. With partition keys, delete those partitions then insert, in one transaction;
     otherwise replace the whole table. Returns the number of rows written."""
+    return _write(engine, table, frame, partition_column, partition_keys, read_back=False)[0]
+
+
+def write_table_read_back(
+    engine: sa.Engine,
+    table: str,
+    frame: pd.DataFrame,
+    partition_column: str | None = None,
+    partition_keys: Sequence[str] = (),
+) -> tuple[int, pd.DataFrame | None]:
+    """`write_table`, also returning the frame `read_table` would now give back for those partitions (every row
+    when unpartitioned), worked out without reading it (`read_back.stored_frame`; None when it cannot be told)."""
+    return _write(engine, table, frame, partition_column, partition_keys, read_back=True)
+
+
+def _write(engine: sa.Engine, table: str, frame: pd.DataFrame, partition_column: str | None,
+           partition_keys: Sequence[str], read_back: bool) -> tuple[int, pd.DataFrame | None]:
     data = frame.reset_index(drop=True).copy()
     # the order of rows within their partition: stored rows are the same whether a run wrote one round or several
     if partition_column and partition_keys and partition_column in data.columns:
@@ -279,7 +298,18 @@ def write_table(
             if existing is not None:
                 conn.execute(sa.text(f"DROP TABLE {_identifier(conn, table)}"))
             data.to_sql(table, conn, if_exists="fail", index=False, chunksize=CHUNK_ROWS, method=method)
-    return len(frame)
+        if not read_back:
+            return len(frame), None
+        stored = {c["name"]: c["type"] for c in sa.inspect(conn).get_columns(table)}
+        order: list[str] = []
+        partitioned = bool(partition_column and partition_keys)
+        if partitioned and len(partition_keys) > 1:  # rows come back by partition, in the database's collation
+            target = sa.Table(table, sa.MetaData(), autoload_with=conn)
+            key = target.c[partition_column]
+            query = sa.select(key).where(key.in_(list(partition_keys))).distinct().order_by(key)
+            order = [str(value) for value in conn.execute(query).scalars()]
+    back = stored_frame(frame, stored, engine.dialect.name, partition_column if partitioned else None, order)
+    return len(frame), back
 
 
 def read_table(
