@@ -45,21 +45,22 @@ def _family_of(column: pd.Series) -> str | None:
     return None
 
 
-def _read_back(column: pd.Series, family: str, dialect: str) -> pd.Series | None:
-    """The column as the database gives it back (None when unsure)."""
-    missing = column.isna()
-    if missing.all():
-        return pd.Series([None] * len(column), dtype=object, name=column.name)
+def _read_back(column: pd.Series, family: str, missing: np.ndarray, dialect: str) -> np.ndarray | None:
+    """The values of a column with a value as the database gives them back (None when unsure)."""
     if family == "text":
-        return column.where(~missing, None) if missing.any() else column.copy()
+        values = column.to_numpy()
+        if missing.any():
+            values = values.copy()
+            values[missing] = None
+        return values
     if family == "integer" and isinstance(column.dtype, pd.Int64Dtype):
-        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        return pd.Series(values if missing.any() else column.to_numpy(dtype=np.int64), name=column.name)
+        return column.to_numpy(dtype=np.float64, na_value=np.nan) if missing.any() else column.to_numpy(np.int64)
+    values = column.to_numpy()
     if family == "float" and dialect == "sqlite":
-        return column + 0.0  # SQLite stores -0.0 as 0
-    if family == "datetime" and column.dt.nanosecond.gt(0).any():  # NaT compares False
+        return values + 0.0  # SQLite stores -0.0 as 0
+    if family == "datetime" and (values.view(np.int64) % 1000 != 0)[~missing].any():
         return None  # stored to the microsecond
-    return column.copy()
+    return values
 
 
 def stored_frame(frame: pd.DataFrame, stored_columns: Mapping[str, sa.types.TypeEngine], dialect: str,
@@ -73,22 +74,27 @@ def stored_frame(frame: pd.DataFrame, stored_columns: Mapping[str, sa.types.Type
         return None
     if frame.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in names})
-    data = frame.reset_index(drop=True)
+    order = None  # rows come back by partition (in the database's order), then as written
     if partition_column and len(partition_order) > 1:
         rank = {key: i for i, key in enumerate(partition_order)}
-        position = data[partition_column].map(rank)
+        position = frame[partition_column].map(rank)
         if position.isna().any():
             return None
-        data = data.iloc[np.argsort(position.to_numpy(), kind="stable")].reset_index(drop=True)
+        order = np.argsort(position.to_numpy(), kind="stable")
     columns = {}
     for name in names:
-        family = _family_of(data[name])
+        column = frame[name]
+        family = _family_of(column)
         if family is None:
             return None
-        if data[name].notna().any() and not isinstance(stored_columns[name], _FAMILY[family]):
+        missing = column.isna().to_numpy()
+        if missing.all():
+            values = np.full(len(column), None, dtype=object)
+        elif not isinstance(stored_columns[name], _FAMILY[family]):
             return None  # e.g. text written into a column created as numbers by an earlier run
-        column = _read_back(data[name], family, dialect)
-        if column is None:
-            return None
-        columns[name] = column.reset_index(drop=True)
-    return pd.DataFrame(columns)
+        else:
+            values = _read_back(column, family, missing, dialect)
+            if values is None:
+                return None
+        columns[name] = values if order is None else values[order]
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
