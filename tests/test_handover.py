@@ -131,3 +131,18 @@ def test_each_step_gets_its_own_copy_of_a_frame_two_steps_read(tmp_path: Path) -
     stored = read_table(make_engine(f"sqlite:///{tmp_path}/w.db"), "national_rows")
     assert (stored["note"] != "changed in place").all()
     assert handover._KEPT == {}
+
+
+@dg.asset(ins={"national_rows": dg.AssetIn(metadata={"columns": ["note", "no_such_column"]})})
+def reader_of_a_missing_column(national_rows: pd.DataFrame) -> pd.DataFrame:
+    return national_rows
+
+
+def test_a_column_the_table_lacks_fails_as_reading_it_would(tmp_path: Path) -> None:
+    io_manager = resources.WarehouseIOManager(url=f"sqlite:///{tmp_path}/w.db")
+    result = dg.materialize([national_rows, reader_of_a_missing_column], resources={"io_manager": io_manager},
+                            raise_on_error=False)
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert [e.step_key for e in failures] == ["reader_of_a_missing_column"]
+    assert "has no column(s) ['no_such_column']" in failures[0].step_failure_data.error.cause.message
+    assert handover._KEPT == {}

@@ -52,7 +52,7 @@ def keep(context: dg.OutputContext, frame: pd.DataFrame, partitions: Sequence[st
 def take(context: dg.InputContext, partitions: Sequence[str] | None,
          columns: Sequence[str] | None) -> pd.DataFrame | None:
     """The kept frame of this input's upstream output in this run (its own copy, narrowed to `columns`), or None
-    when it was not kept or holds other partitions than the ones asked for."""
+    when it was not kept, holds other partitions than the ones asked for, or lacks a column asked for."""
     upstream = context.upstream_output
     if upstream is None:
         return None
@@ -68,6 +68,8 @@ def take(context: dg.InputContext, partitions: Sequence[str] | None,
         del _KEPT[key]
     if kept.partitions != (frozenset(partitions) if partitions is not None else None):
         return None
+    if columns is not None and not set(columns) <= set(kept.frame.columns):
+        return None  # the read says which columns the table lacks
     frame = kept.frame if kept.readers <= 0 else kept.frame.copy()
     return frame[list(columns)].copy() if columns is not None else frame
 
