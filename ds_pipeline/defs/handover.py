@@ -70,8 +70,9 @@ def take(context: dg.InputContext, partitions: Sequence[str] | None,
         return None
     if columns is not None and not set(columns) <= set(kept.frame.columns):
         return None  # the read says which columns the table lacks
-    frame = kept.frame if kept.readers <= 0 else kept.frame.copy()
-    return frame[list(columns)].copy() if columns is not None else frame
+    if columns is not None:
+        return kept.frame[list(columns)].copy()
+    return kept.frame if kept.readers <= 0 else kept.frame.copy()
 
 
 def forget_all() -> None:

@@ -304,8 +304,8 @@ def _write(engine: sa.Engine, table: str, frame: pd.DataFrame, partition_column:
         order: list[str] = []
         partitioned = bool(partition_column and partition_keys)
         if partitioned and len(partition_keys) > 1:  # rows come back by partition, in the database's collation
-            target = sa.Table(table, sa.MetaData(), autoload_with=conn)
-            key = target.c[partition_column]
+            key = sa.column(partition_column, stored[partition_column])  # the columns just listed, not reflected again
+            sa.table(table, key)  # binds the column to its table: the query's FROM
             query = sa.select(key).where(key.in_(list(partition_keys))).distinct().order_by(key)
             order = [str(value) for value in conn.execute(query).scalars()]
     back = stored_frame(frame, stored, engine.dialect.name, partition_column if partitioned else None, order)
