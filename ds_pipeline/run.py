@@ -410,8 +410,10 @@ def run_pipeline(
                     done(task.label, jobs.round_job, seconds)
                     remember(step[task.label][1])
 
-            failure = run_side_by_side(tasks, workers_for(len(tasks)), round_started, round_done,
-                                       meanwhile=prepare_renderer)  # this process's idle time, forks inherit it
+            # The renderer's preparation counts as one more task: a single round run goes to a process of its own
+            # too, while this process imports the renderer (its forks and the products inherit it)
+            failure = run_side_by_side(tasks, workers_for(len(tasks) + 1), round_started, round_done,
+                                       meanwhile=prepare_renderer)
             if failure is not None:
                 raise PipelineError(failure)
             progress(f"[{len(batches) + 2}/{total}] metrics over all rounds and data quality")

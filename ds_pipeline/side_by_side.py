@@ -60,8 +60,9 @@ def run_side_by_side(tasks: Sequence[Task], workers: int, started: Callable[[Tas
             finished(task, time.perf_counter() - began)
         return None
     context = multiprocessing.get_context("fork")
-    gc.collect()
-    gc.freeze()  # objects of this process stay untouched by the children's collections, their pages shared
+    # Objects of this process stay untouched by the children's collections, their pages shared. No collection
+    # first: it takes about 0.15 s of a publish's heap each time, and garbage frozen here is collected after.
+    gc.freeze()
     try:
         return _fork_each(context, tasks, workers, started, finished, meanwhile)
     finally:

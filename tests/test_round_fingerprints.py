@@ -78,9 +78,16 @@ def _rows(database: str, table: str) -> pd.DataFrame:
 
 
 def test_a_publish_runs_only_the_changed_round_and_gives_what_a_fresh_publish_gives(
-    sources: Path, tmp_path: Path
+    sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import os
     import shutil
+
+    import ds_pipeline.run
+
+    prepared: list[int] = []  # the publish prepares the renderer while its one round runs in a process of its own
+    monkeypatch.setattr(ds_pipeline.run, "prepare_renderer", lambda: prepared.append(os.getpid()))
+    monkeypatch.setenv("DS_ROUND_WORKERS", "2")
 
     folder = Path(shutil.copytree(sources, tmp_path / "sources"))
     database = f"sqlite:///{tmp_path}/warehouse.db"
@@ -90,8 +97,10 @@ def test_a_publish_runs_only_the_changed_round_and_gives_what_a_fresh_publish_gi
     path = _round_file(folder, rounds[-1])
     lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     path.write_text("".join(lines[:-1]), encoding="utf-8-sig")  # the partner withdraws one location
+    prepared.clear()
     again = run_pipeline(folder, tmp_path / "out", week=WEEK, database_url=database, progress=lambda _: None)
     assert again.unchanged == rounds[:-1] and again.jobs.count("round_job") == 1
+    assert prepared == [os.getpid()]
     assert again.ingest_unchanged and "ingest_job" not in again.jobs
     fresh_database = f"sqlite:///{tmp_path}/fresh.db"
     run_pipeline(folder, tmp_path / "fresh", week=WEEK, database_url=fresh_database, progress=lambda _: None)
