@@ -27,7 +27,7 @@ from ds_pipeline.lib.edition_calendar import (
 )
 from ds_pipeline.lib.parallelism import workers_wanted
 from ds_pipeline.lib.products.brief import prepare_renderer
-from ds_pipeline.lib.products.expectations import start_validation_ahead, stop_validation_ahead
+from ds_pipeline.lib.products.expectations import forget_validations, start_validation_ahead, stop_validation_ahead
 from ds_pipeline.lib.registry import load_registry
 from ds_pipeline.lib.round_fingerprints import (
     INGEST_KEY,
@@ -90,6 +90,7 @@ def execute_stage(job: dg.JobDefinition, instance: dg.DagsterInstance, partition
         )
     finally:
         handover.forget_all()  # frames kept for steps the run skipped
+        forget_validations()  # an edition's validation begun for products the run skipped
 
 
 def failure_message(label: str, result: dg.ExecuteInProcessResult) -> str:

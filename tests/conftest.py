@@ -105,8 +105,8 @@ def recorded_calls() -> Iterator[dict[str, list]]:
     """Record, while a publish runs in this process: each PDF render of the brief (its edition's week), each
     table the warehouse IO manager reads (table, partition keys, columns), each frame it stores (as a weak
     reference, so as not to keep it alive: `frames_stored`), each frame a run handed to its next step instead of
-    reading it back (`handovers`, verified by `verified_handover`), and in what order the products step builds the
-    pack's tables and waits for the edition's validation (`products_steps`)."""
+    reading it back (`handovers`, verified by `verified_handover`), and in what order the edition's validation
+    begins and the products step builds the pack's tables and waits for that validation (`products_steps`)."""
     from ds_pipeline.defs import resources
     from ds_pipeline.defs.products import assets
     from ds_pipeline.lib.products import brief, expectations
@@ -116,6 +116,11 @@ def recorded_calls() -> Iterator[dict[str, list]]:
     render, read, store = brief.render_brief_document, resources.read_table, resources.write_table
     store_read_back = resources.write_table_read_back
     tables, in_background = assets.table_files, expectations.validation_in_background
+    begin = expectations.begin_validation
+
+    def recorded_begin(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls["products_steps"].append("validation begun")
+        return begin(*args, **kwargs)
 
     def recorded_tables(edition):  # noqa: ANN001, ANN202
         calls["products_steps"].append("pack tables built")
@@ -153,7 +158,8 @@ def recorded_calls() -> Iterator[dict[str, list]]:
             mock.patch.object(resources, "write_table_read_back", recorded_store_read_back), \
             verified_handover() as handovers, \
             mock.patch.object(assets, "table_files", recorded_tables), \
-            mock.patch.object(expectations, "validation_in_background", recorded_validation):
+            mock.patch.object(expectations, "validation_in_background", recorded_validation), \
+            mock.patch.object(expectations, "begin_validation", recorded_begin):
         calls["handovers"] = handovers
         yield calls
 

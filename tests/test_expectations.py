@@ -197,3 +197,30 @@ def test_a_validation_process_started_ahead_is_the_one_that_validates(edition: E
     unused = expectations._STARTED[0]
     expectations.stop_validation_ahead()
     assert unused.poll() is not None and expectations._STARTED == []
+
+
+def test_a_validation_begun_with_the_edition_is_the_one_its_products_collect(edition: Edition, tmp_path: Path) -> None:
+    from unittest import mock
+
+    here = validate_edition(edition)
+    docs = tmp_path / "quality" / "week"
+    expectations.begin_validation(("run", "2026-11-16"), edition, docs)
+    with mock.patch.object(expectations, "_start_worker", side_effect=AssertionError("a second process")), \
+            expectations.validation_in_background(edition, docs, ("run", "2026-11-16")) as result:
+        assert not docs.exists()  # its Data Docs are swapped into place only when it is collected
+        validation = result()
+    assert validation.summary_json() == here.summary_json() and validation.docs_index == docs / "index.html"
+    assert (docs / "index.html").is_file() and expectations._BEGUN == {}
+    assert [p.name for p in docs.parent.iterdir()] == ["week"]  # no staging folder left beside it
+
+
+def test_a_validation_begun_and_never_collected_leaves_nothing_behind(edition: Edition, tmp_path: Path) -> None:
+    docs = tmp_path / "quality" / "week"
+    expectations.begin_validation(("run", "2026-11-16"), edition, docs)
+    first = expectations._BEGUN[("run", "2026-11-16")].worker
+    expectations.begin_validation(("next run", "2026-11-16"), edition, docs)  # the products of the first never ran
+    assert first is not None and first.poll() is not None and list(expectations._BEGUN) == [("next run", "2026-11-16")]
+    second = expectations._BEGUN[("next run", "2026-11-16")].worker
+    expectations.forget_validations()  # the run ended
+    assert second is not None and second.poll() is not None and expectations._BEGUN == {}
+    assert list(docs.parent.iterdir()) == []  # no Data Docs of an edition whose products were not written

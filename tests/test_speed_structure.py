@@ -18,8 +18,9 @@ def test_the_brief_is_rendered_to_pdf_once_per_edition(demo: dict) -> None:
     assert demo["calls"]["brief_pdf_renders"] == [WEEK]
 
 
-def test_the_pack_tables_are_built_before_the_products_wait_for_the_validation(demo: dict) -> None:
-    assert demo["calls"]["products_steps"] == ["pack tables built", "validation awaited"]
+def test_the_validation_begins_with_the_edition_and_the_pack_tables_are_built_before_it_is_awaited(
+        demo: dict) -> None:
+    assert demo["calls"]["products_steps"] == ["validation begun", "pack tables built", "validation awaited"]
 
 
 def test_a_publish_runs_each_stage_once_and_every_round_in_one_run(demo: dict) -> None:

@@ -41,6 +41,12 @@ def readers_in_run(context: dg.OutputContext) -> int:
                for step_input in step.step_inputs)
 
 
+def executes_in_run(context: dg.AssetExecutionContext, step_key: str) -> bool:
+    """Whether the step `step_key` of this run is executed by this process too (as `readers_in_run` counts)."""
+    plan = context.get_step_execution_context().execution_plan
+    return any(step.key == step_key for step in plan.get_steps_to_execute_in_topo_order())
+
+
 def keep(context: dg.OutputContext, frame: pd.DataFrame, partitions: Sequence[str], readers: int) -> None:
     """Keep `frame` (as read back) for the `readers` steps of this run that load it; frames of other runs go."""
     for key in [k for k in _KEPT if k[0] != context.run_id]:

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 import pandas as pd
 
+from ds_pipeline.defs import handover
 from ds_pipeline.defs.metadata import OWNERS
 from ds_pipeline.defs.partitions import weeks
 from ds_pipeline.defs.products.checks import expectations_check_result, expectations_check_spec
@@ -65,9 +66,14 @@ def render_checked_brief(
          for name in EDITION_TABLES},
     description="The edition of one ISO week: every table as of that week's Sunday, after disclosure control.",
 )
-def weekly_edition(context: dg.AssetExecutionContext, sources: SourcesFolder, **tables: pd.DataFrame) -> Edition:
+def weekly_edition(context: dg.AssetExecutionContext, sources: SourcesFolder, publish: PublishFolder,
+                   **tables: pd.DataFrame) -> Edition:
     week = edition_label(context.partition_key)
     edition = build_edition(dict(tables), week, sources.settings())
+    if handover.executes_in_run(context, "weekly_products"):  # its validation starts now, collected by that step
+        from ds_pipeline.lib.products.expectations import begin_validation
+
+        begin_validation((context.run_id, context.partition_key), edition, publish.quality_docs(week))
     context.add_output_metadata({"edition": week, "suppressed_cells": len(edition.suppressions)})
     return edition
 
@@ -92,12 +98,13 @@ def weekly_products(
 ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
     """The brief is rendered and checked once per edition; the pack carries those very files, so the brief a DSTWG
     member reads and the pack's copy are the same bytes. The edition's Great Expectations validation runs in a
-    process of its own while the brief renders; brief and pack are written, in one folder swap, only when it
-    passes."""
+    process of its own while the brief renders (begun as soon as the edition was built when that step ran here);
+    brief and pack are written, in one folder swap, only when it passes."""
     from ds_pipeline.lib.products.expectations import quality_files, validation_in_background
 
     edition, selected = weekly_edition, context.selected_output_names
-    with validation_in_background(edition, publish.quality_docs(edition.week)) as validation_result:
+    with validation_in_background(edition, publish.quality_docs(edition.week),
+                                  (context.run_id, context.partition_key)) as validation_result:
         html, pdf = render_checked_brief(edition, edition.sensitivity_label, publish.allow_incomplete, sources)
         tables = table_files(edition) if "rwg_pack" in selected else None  # while the validation finishes
         validation = validation_result()

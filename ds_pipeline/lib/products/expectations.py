@@ -13,11 +13,14 @@ deterministic summary (`summary_json` / `summary_html`) instead.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import html
 import json
+import os
 import pickle
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,7 +36,7 @@ import pandas as pd
 
 from ds_pipeline.lib.canonical import POA_STATUSES, POPULATION_TYPES, SECTOR_CODES, SERVICE_STATUSES
 from ds_pipeline.lib.canonical import SEVERITY_CATEGORIES as SEVERITY
-from ds_pipeline.lib.products.atomic import staged_folder
+from ds_pipeline.lib.products.atomic import replace_folder, staged_folder
 from ds_pipeline.lib.products.disclosure import SUPPRESSED_FLAG_COLUMN
 from ds_pipeline.lib.products.edition import Edition, Field, PublicationTable
 from ds_pipeline.lib.quality import DATE_COLUMN_OF_KIND
@@ -380,6 +383,17 @@ def validate_edition(edition: Edition, docs_dir: Path | None = None, run_time: d
                      tables: list[str] | None = None) -> EditionValidation:
     """Validate every published table of `edition` (or only `tables`) against its suite; with `docs_dir`, write
     the GX Data Docs site there (built in a staging folder beside it and swapped into place)."""
+    if docs_dir is None:
+        return validate_into(edition, None, run_time, tables)
+    with staged_folder(Path(docs_dir)) as staging:
+        validation = validate_into(edition, staging, run_time, tables)
+    validation.docs_index = Path(docs_dir) / "index.html"
+    return validation
+
+
+def validate_into(edition: Edition, site: Path | None, run_time: dt.datetime | None = None,
+                  tables: list[str] | None = None) -> EditionValidation:
+    """`validate_edition`, with the Data Docs site (if `site`) written straight into the folder `site`."""
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
@@ -388,35 +402,25 @@ def validate_edition(edition: Edition, docs_dir: Path | None = None, run_time: d
     run_id = RunIdentifier(run_name=edition.week, run_time=run_time or dt.datetime.now(dt.UTC))
     outcomes: list[ExpectationOutcome] = []
     rows = {name: len(edition.tables[name].frame) for name in suites}
-
-    def run(site: Path | None) -> None:
-        context = _context(site)
-        source = context.data_sources.add_pandas("edition")
-        for name, specs in suites.items():
-            expectations = [getattr(gx.expectations, spec.type)(**spec.kwargs) for spec in specs]
-            suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
-            by_id = {e.id: (i, spec) for i, (e, spec) in enumerate(zip(suite.expectations, specs, strict=True))}
-            batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole table")
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"{edition.week} {name}", data=batch, suite=suite))
-            frame = edition.tables[name].frame.reset_index(drop=True)
-            # BASIC gives what an outcome keeps (observed value, unexpected count, first unexpected values) at
-            # three quarters of SUMMARY's time (2.1 s against 2.8 s for an edition's 359 expectations)
-            result = definition.run(batch_parameters={"dataframe": frame}, run_id=run_id,
-                                    result_format={"result_format": "BASIC"})
-            ordered = sorted(result.results, key=lambda r: by_id[r.expectation_config.id][0])
-            outcomes.extend(_outcome(name, by_id[r.expectation_config.id][1], r) for r in ordered)
-        if site is not None:
-            context.build_data_docs(site_names=[SITE_NAME])
-
-    if docs_dir is None:
-        run(None)
-    else:
-        with staged_folder(Path(docs_dir)) as staging:
-            run(staging)
-    return EditionValidation(week=edition.week, outcomes=outcomes, rows=rows,
-                             docs_index=Path(docs_dir) / "index.html" if docs_dir is not None else None,
-                             seconds=time.perf_counter() - started)
+    context = _context(site)
+    source = context.data_sources.add_pandas("edition")
+    for name, specs in suites.items():
+        expectations = [getattr(gx.expectations, spec.type)(**spec.kwargs) for spec in specs]
+        suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+        by_id = {e.id: (i, spec) for i, (e, spec) in enumerate(zip(suite.expectations, specs, strict=True))}
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole table")
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{edition.week} {name}", data=batch, suite=suite))
+        frame = edition.tables[name].frame.reset_index(drop=True)
+        # BASIC gives what an outcome keeps (observed value, unexpected count, first unexpected values) at three
+        # quarters of SUMMARY's time (2.1 s against 2.8 s for an edition's 359 expectations)
+        result = definition.run(batch_parameters={"dataframe": frame}, run_id=run_id,
+                                result_format={"result_format": "BASIC"})
+        ordered = sorted(result.results, key=lambda r: by_id[r.expectation_config.id][0])
+        outcomes.extend(_outcome(name, by_id[r.expectation_config.id][1], r) for r in ordered)
+    if site is not None:
+        context.build_data_docs(site_names=[SITE_NAME])
+    return EditionValidation(week=edition.week, outcomes=outcomes, rows=rows, seconds=time.perf_counter() - started)
 
 
 WORKER = "ds_pipeline.lib.products.validation_worker"
@@ -457,39 +461,110 @@ def _ready_worker() -> subprocess.Popen[bytes]:
     return _start_worker()
 
 
+@dataclass
+class _Request:
+    """An edition sent to a validation process (`worker` None: none could start, it is validated on collection).
+    The Data Docs are built in `staging` beside `docs_dir` and swapped into place only when collected."""
+
+    edition: Edition
+    docs_dir: Path | None
+    folder: Path  # holds the pickled request
+    staging: Path | None = None
+    problem: str = ""  # why no staging folder could be made
+    worker: subprocess.Popen[bytes] | None = None
+
+
+def _send(edition: Edition, docs_dir: Path | None) -> _Request:
+    request = _Request(edition, docs_dir, Path(tempfile.mkdtemp(prefix="ds-pipeline-validation-")))
+    if docs_dir is not None:
+        try:
+            Path(docs_dir).parent.mkdir(parents=True, exist_ok=True)
+            request.staging = Path(tempfile.mkdtemp(prefix=f".{Path(docs_dir).name}.new-", dir=Path(docs_dir).parent))
+        except OSError as exc:
+            request.problem = f"{type(exc).__name__}: {exc}"
+            return request
+    path = request.folder / "edition.pickle"
+    path.write_bytes(pickle.dumps((edition, request.staging)))
+    try:
+        worker = _ready_worker()
+        assert worker.stdin is not None
+        worker.stdin.write(f"{path}\n".encode())
+        worker.stdin.flush()
+        request.worker = worker
+    except OSError:  # no process can be started here, or the one started ahead is gone
+        pass
+    return request
+
+
+def _collect(request: _Request) -> EditionValidation:
+    """Wait for the validation of `request` (or make it here) and swap its Data Docs into place."""
+    if request.problem:
+        raise RuntimeError(f"the Great Expectations validation failed: {request.problem}")
+    if request.worker is None:
+        validation = validate_into(request.edition, request.staging)
+    else:
+        out, err = request.worker.communicate()
+        if request.worker.returncode != 0:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            why = lines[-1] if lines else f"exit code {request.worker.returncode}"
+            raise RuntimeError(f"the Great Expectations validation failed: {why}")
+        validation = pickle.loads(out)
+    if request.docs_dir is not None and request.staging is not None:
+        os.chmod(request.staging, 0o755)
+        replace_folder(request.staging, Path(request.docs_dir))
+        request.staging = None
+        validation.docs_index = Path(request.docs_dir) / "index.html"
+    return validation
+
+
+def _abandon(request: _Request) -> None:
+    """End the request's process if it still works, and remove its files and unused Data Docs."""
+    if request.worker is not None:
+        if request.worker.poll() is None:
+            request.worker.kill()
+        request.worker.communicate()
+    for folder in (request.folder, request.staging):
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+_BEGUN: dict[tuple[str, str], _Request] = {}  # (run id, partition) -> the edition's validation under way
+_BEGUN_AT_EXIT: list[bool] = []
+
+
+def begin_validation(key: tuple[str, str], edition: Edition, docs_dir: Path | None) -> None:
+    """Send `edition` to a validation process now, for the `validation_in_background` of the same `key` (the step
+    of the same run that writes its products) to collect; validations begun for other keys are abandoned."""
+    forget_validations()
+    if not _BEGUN_AT_EXIT:  # a run's process that ends without collecting it leaves nothing behind
+        atexit.register(forget_validations)
+        _BEGUN_AT_EXIT.append(True)
+    _BEGUN[key] = _send(edition, docs_dir)
+
+
+def forget_validations() -> None:
+    """Abandon every validation begun and not collected (a run ended, or its products did not run)."""
+    while _BEGUN:
+        _abandon(_BEGUN.popitem()[1])
+
+
 @contextmanager
-def validation_in_background(edition: Edition, docs_dir: Path | None = None) -> Iterator[
-        Callable[[], EditionValidation]]:
-    """`validate_edition` in a Python process of its own (started ahead by `start_validation_ahead`, or at once): GX's
-    import and validation (about 4 s of one core) run while the caller renders the brief on another core. The
-    function yielded waits for the validation and returns it (or raises its error). Where no process can be started,
-    it validates here."""
-    with tempfile.TemporaryDirectory(prefix="ds-pipeline-validation-") as folder:
-        request = Path(folder) / "edition.pickle"
-        request.write_bytes(pickle.dumps((edition, docs_dir)))
-        try:
-            worker = _ready_worker()
-            assert worker.stdin is not None
-            worker.stdin.write(f"{request}\n".encode())
-            worker.stdin.flush()
-        except OSError:  # no process can be started here, or the one started ahead is gone
-            yield lambda: validate_edition(edition, docs_dir)
-            return
-
-        def result() -> EditionValidation:
-            out, err = worker.communicate()
-            if worker.returncode != 0:
-                lines = err.decode("utf-8", "replace").strip().splitlines()
-                why = lines[-1] if lines else f"exit code {worker.returncode}"
-                raise RuntimeError(f"the Great Expectations validation failed: {why}")
-            return pickle.loads(out)
-
-        try:
-            yield result
-        finally:
-            if worker.poll() is None:  # the caller failed before it waited: the validation is not needed
-                worker.kill()
-            worker.communicate()
+def validation_in_background(edition: Edition, docs_dir: Path | None = None,
+                             key: tuple[str, str] | None = None) -> Iterator[Callable[[], EditionValidation]]:
+    """`validate_edition` in a Python process of its own (begun under `key` by `begin_validation`, else sent now to
+    the process started ahead by `start_validation_ahead`, or to a new one): GX's import and validation (about
+    4 s of one core) run while the caller renders the brief on another core. The function yielded waits for the
+    validation and returns it (or raises its error). Where no process can be started, it validates here."""
+    request = _BEGUN.pop(key) if key is not None and key in _BEGUN else None
+    if request is not None and request.docs_dir != docs_dir:
+        _abandon(request)
+        request = None
+    if request is None:
+        request = _send(edition, docs_dir)
+    try:
+        yield lambda: _collect(request)
+    finally:
+        _abandon(request)  # the caller failed before it waited, or the validation is collected: files go
 
 
 def quality_files(validation: EditionValidation) -> dict[str, bytes]:

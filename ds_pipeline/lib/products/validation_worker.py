@@ -1,11 +1,12 @@
 """The process of `expectations.validation_in_background`: imports Great Expectations at once, then reads the path of
-a pickled (edition, Data Docs folder) from its standard input (one line), validates the edition and writes the
-pickled validation to standard output. Started ahead of time, it waits for that line with its imports done."""
+a pickled (edition, folder for the Data Docs) from its standard input (one line), validates the edition and
+writes the pickled validation to standard output. Started ahead of time, it waits for that line with its imports
+done."""
 
 import pickle
 import sys
 
-from ds_pipeline.lib.products.expectations import validate_edition
+from ds_pipeline.lib.products.expectations import validate_into
 
 
 def main() -> None:
@@ -15,8 +16,8 @@ def main() -> None:
     if not request:
         return  # closed without a request: the process started ahead was not needed
     with open(request, "rb") as handle:
-        edition, docs_dir = pickle.load(handle)
-    sys.stdout.buffer.write(pickle.dumps(validate_edition(edition, docs_dir)))
+        edition, site = pickle.load(handle)
+    sys.stdout.buffer.write(pickle.dumps(validate_into(edition, site)))
 
 
 if __name__ == "__main__":
