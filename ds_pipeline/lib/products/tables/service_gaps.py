@@ -41,43 +41,58 @@ def service_gap_fields() -> list[Field]:
     ]
 
 
-def gap_reason(
-    row: pd.Series, severity: PublicationTable, criteria: PublicationTable, gap_threshold: float,
+def need_reasons(
+    gaps: pd.DataFrame, severity: PublicationTable, criteria: PublicationTable, gap_threshold: float,
     raw_criteria: pd.DataFrame,
-) -> str:
-    """Readable need of a service gap, built from the protected tables (no unrounded or small counts)."""
-    reasons = []
+) -> list[str]:
+    """Readable need of each service gap, built from the protected tables (no unrounded or small counts): the
+    district's Return Index severity and hotspot flags (criteria 1-4), and the published gap to non-displaced of
+    each population group in need on the criterion. Each table is indexed once, not searched for every gap."""
+    district_flags: dict[Any, tuple[Any, Any]] = {}  # area_id -> (severity, hotspot) of its first district row
     sev = severity.frame
     if not sev.empty:
-        match = sev[(sev["area_level"] == "district") & (sev["area_id"] == row["area_id"])]
-        if not match.empty and int(row["iasc_criterion"]) <= 4:
+        districts = sev[sev["area_level"] == "district"]
+        for area_id, category, hotspot in zip(districts["area_id"], districts["severity"], districts["hotspot"],
+                                              strict=True):
+            district_flags.setdefault(area_id, (category, hotspot))
+    groups_in_need: dict[tuple[Any, Any], list[str]] = {}  # (area_id, criterion) -> groups whose gap is a need
+    if not raw_criteria.empty:
+        raw = raw_criteria[
+            (raw_criteria["area_level"] == "district") & raw_criteria["assessed"].astype(bool)
+            & (raw_criteria["gap"] <= gap_threshold)
+        ]
+        for area_id, criterion, group in zip(raw["area_id"], raw["criterion"], raw["population_group"].astype(str),
+                                             strict=True):
+            groups_in_need.setdefault((area_id, criterion), []).append(group)
+    published_gaps: dict[tuple[Any, Any, Any], Any] = {}  # (area_id, criterion, group) -> published gap_pp
+    published = criteria.frame
+    if groups_in_need and not published.empty:
+        cells = published[published["area_level"] == "district"]
+        for key, gap in zip(zip(cells["area_id"], cells["criterion"], cells["population_group"], strict=True),
+                            cells["gap_pp"], strict=True):
+            published_gaps.setdefault(key, gap)  # the first cell, as a search would find it
+    texts = []
+    for area_id, criterion in zip(gaps["area_id"], gaps["iasc_criterion"], strict=True):
+        reasons = []
+        flags_of_district = district_flags.get(area_id)
+        if flags_of_district is not None and int(criterion) <= 4:
             flags = []
-            if match.iloc[0]["severity"] == "high":
+            if flags_of_district[0] == "high":
                 flags.append("high severity")
-            if bool(match.iloc[0]["hotspot"]):
+            if bool(flags_of_district[1]):
                 flags.append("hotspot")
             if flags:
                 reasons.append(f"Return Index {' and '.join(flags)}")
-    if not raw_criteria.empty:
-        raw = raw_criteria[
-            (raw_criteria["area_level"] == "district") & (raw_criteria["area_id"] == row["area_id"])
-            & (raw_criteria["criterion"] == row["iasc_criterion"]) & raw_criteria["assessed"].astype(bool)
-            & (raw_criteria["gap"] <= gap_threshold)
-        ]
-        published = criteria.frame
         parts = []
-        for group in sorted(raw["population_group"].astype(str)):
-            cell = published[
-                (published["area_level"] == "district") & (published["area_id"] == row["area_id"])
-                & (published["criterion"] == row["iasc_criterion"]) & (published["population_group"] == group)
-            ]
-            gap = cell.iloc[0]["gap_pp"] if not cell.empty else pd.NA
+        for group in sorted(groups_in_need.get((area_id, criterion), [])):
+            gap = published_gaps.get((area_id, criterion, group), pd.NA)
             label = group_label(group)
             text = number_text(gap, signed=True) if not pd.isna(gap) else ""
             parts.append(f"{label} {text} pp" if text else f"{label} (small sample)")
         if parts:
             reasons.append("gap to non-displaced: " + ", ".join(parts))
-    return "; ".join(reasons)
+        texts.append("; ".join(reasons))
+    return texts
 
 
 def service_gaps_table(
@@ -89,9 +104,7 @@ def service_gaps_table(
     if gaps.empty:
         return finish(NAME, "Service gaps", "", fields, pd.DataFrame())
     gaps = gaps.sort_values(["iasc_criterion", "admin1_pcode", "area_id"], kind="mergesort").reset_index(drop=True)
-    gaps["need_reason"] = [
-        gap_reason(row, severity, criteria, gap_threshold, part.criteria) for _i, row in gaps.iterrows()
-    ]
+    gaps["need_reason"] = need_reasons(gaps, severity, criteria, gap_threshold, part.criteria)
     # the district's returnees as published in area severity (blank where it suppresses them)
     reasons = copy_published(
         gaps, "returnee_individuals", published_district_values(severity, ["returnee_individuals"]), "area_severity",
