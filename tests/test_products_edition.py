@@ -1027,3 +1027,38 @@ def test_without_the_rule_the_recovery_succeeds(monkeypatch):
     estimates = _recovery_estimates(raw, "IQG01Q06", "idps_in_camps_and_critical_shelter",
                                     SETTINGS["prioritisation"]["weights"])
     assert any(not isinstance(e, tuple) and abs(e - hidden) <= 0.1 * hidden for e in estimates)
+
+
+def test_the_need_of_a_service_gap_names_severity_flags_and_the_published_gap_of_each_group_in_need() -> None:
+    from types import SimpleNamespace
+
+    from ds_pipeline.lib.products.tables.service_gaps import need_reasons
+
+    severity = SimpleNamespace(frame=pd.DataFrame({
+        "area_level": ["governorate", "district", "district", "district"],
+        "area_id": ["IQG15Q06", "IQG15Q06", "IQG15Q06", "IQG15Q05"],
+        "severity": ["high", "high", "low", "medium"],  # the district's first row counts
+        "hotspot": [False, True, False, False],
+    }))
+    raw = pd.DataFrame({
+        "area_level": ["district"] * 5 + ["governorate"],
+        "area_id": ["IQG15Q06", "IQG15Q06", "IQG15Q06", "IQG15Q05", "IQG15Q05", "IQG15Q06"],
+        "criterion": [2, 2, 6, 2, 2, 2],
+        "population_group": ["returnee", "idp_in_camp", "returnee", "returnee", "idp_out_of_camp", "returnee"],
+        "assessed": [True, True, True, False, True, True],
+        "gap": [-0.15, -0.30, -0.20, -0.50, -0.01, -0.90],  # in need at or below the threshold (-0.10)
+    })
+    criteria = SimpleNamespace(frame=pd.DataFrame({
+        "area_level": ["district", "district", "district", "district"],
+        "area_id": ["IQG15Q06", "IQG15Q06", "IQG15Q06", "IQG15Q06"],
+        "criterion": [2, 2, 6, 2],
+        "population_group": ["returnee", "returnee", "returnee", "idp_in_camp"],
+        "gap_pp": [-15.0, -99.0, -20.4, pd.NA],  # the first cell counts; a suppressed gap is a small sample
+    }))
+    gaps = pd.DataFrame({"area_id": ["IQG15Q06", "IQG15Q06", "IQG15Q05", "IQG15Q07"], "iasc_criterion": [2, 6, 2, 2]})
+    assert need_reasons(gaps, severity, criteria, -0.10, raw) == [
+        "Return Index high severity and hotspot; gap to non-displaced: IDPs in camps (small sample), returnees −15 pp",
+        "gap to non-displaced: returnees −20 pp",  # criteria above 4 are not about the Return Index
+        "",  # a medium-severity district whose groups are not in need (one not assessed, one above the threshold)
+        "",  # a district without rows
+    ]
