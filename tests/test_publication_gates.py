@@ -261,3 +261,26 @@ def test_publish_refuses_an_edition_whose_table_fails_its_expectations_and_keeps
     assert err.endswith("nothing was published")
     assert _digests(out / WEEK) == before  # neither the brief nor the pack was written
     assert (out / "quality" / WEEK / "index.html").is_file()  # the Data Docs say why
+
+
+def test_publish_stops_at_a_referral_directory_with_a_phone_number_and_keeps_the_previous_edition(
+    demo: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    sources, out, args = _published_demo(demo, tmp_path)
+    mapping = next((sources / "files" / "4w").glob("*.csv"))
+    with mapping.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    activity = rows[0].index("Activity")
+    for row in rows[2:]:  # a partner puts its hotline in the free-text activity (the second line holds HXL tags)
+        row[activity] += ", hotline +964 770 123 4567"
+    with mapping.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    before = _digests(out / WEEK)
+    assert cli_main(args) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "failed: check referral_directory:referral_directory_no_personal_data failed: column 'activity' holds " \
+        "a phone number in" in err
+    assert _digests(out / WEEK) == before  # the metrics stage stopped: no products were built

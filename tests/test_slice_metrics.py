@@ -194,22 +194,19 @@ def test_personal_data_check_fails_on_contact_columns_phone_numbers_and_e_mail_a
 def test_the_dagster_checks_report_what_the_rules_find(tables, stored) -> None:
     from ds_pipeline.defs.metrics.slices import (
         referral_directory_no_personal_data,
-        service_gaps_slices_and_keys,
         service_gaps_without_active_organisations,
+        slices_and_keys,
     )
 
-    def evaluate(check, **inputs) -> dg.AssetCheckResult:
-        return check(**inputs)
-
     gaps, data_slices = stored["service_gaps"], stored["data_slices"]
-    assert evaluate(service_gaps_slices_and_keys, table=gaps, data_slices=data_slices).passed
+    assert slices_and_keys("service_gaps", gaps, data_slices).passed
     twice = pd.concat([gaps, gaps.head(1)], ignore_index=True)
-    failed = evaluate(service_gaps_slices_and_keys, table=twice, data_slices=data_slices)
+    failed = slices_and_keys("service_gaps", twice, data_slices)
     assert not failed.passed and "more than one row" in failed.metadata["message"].value
-    assert evaluate(service_gaps_without_active_organisations, service_gaps=gaps,
-                    service_coverage=tables["service_coverage"], data_slices=data_slices).passed
+    assert failed.check_name == "service_gaps_slices_and_keys" and failed.asset_key == dg.AssetKey("service_gaps")
+    assert service_gaps_without_active_organisations(gaps, tables["service_coverage"], data_slices).passed
     leaking = stored["referral_directory"].assign(contact_email="")
-    assert not evaluate(referral_directory_no_personal_data, referral_directory=leaking).passed
+    assert not referral_directory_no_personal_data(leaking).passed
 
 
 def test_slice_metrics_run_in_the_metrics_stage_and_feed_the_edition(defs: dg.Definitions) -> None:
