@@ -220,11 +220,23 @@ def write_transaction(engine: sa.Engine, table: str) -> Iterator[sa.Connection]:
             yield conn
 
 
-def _existing_columns(conn: sa.Connection, table: str) -> list[str] | None:
+def _stored_columns(conn: sa.Connection, table: str) -> dict[str, Any] | None:
+    """The table's columns and their types as the database lists them; None when it has no such table."""
     inspector = sa.inspect(conn)
     if not inspector.has_table(table):
         return None
-    return [c["name"] for c in inspector.get_columns(table)]
+    return {c["name"]: c["type"] for c in inspector.get_columns(table)}
+
+
+def _existing_columns(conn: sa.Connection, table: str) -> list[str] | None:
+    stored = _stored_columns(conn, table)
+    return None if stored is None else list(stored)
+
+
+def _queried(table: str, stored: dict[str, Any]) -> sa.TableClause:
+    """The table to query or delete from, made of the columns just listed (names and types), instead of reflecting
+    its keys, indexes and constraints too (several catalogue queries each time on PostgreSQL)."""
+    return sa.table(table, *[sa.column(name, type_) for name, type_ in stored.items()])
 
 
 def _add_columns(conn: sa.Connection, table: str, new: pd.DataFrame) -> None:
@@ -274,7 +286,8 @@ def _write(engine: sa.Engine, table: str, frame: pd.DataFrame, partition_column:
         data[ORDER_COLUMN] = range(len(data))
     method = _insert_method(engine.dialect)
     with write_transaction(engine, table) as conn:
-        existing = _existing_columns(conn, table)
+        listed = _stored_columns(conn, table)
+        existing = None if listed is None else list(listed)
         if partition_column and partition_keys:
             if partition_column not in data.columns:
                 raise WarehouseError(f"table {table}: partition column {partition_column!r} missing from the frame")
@@ -290,8 +303,8 @@ def _write(engine: sa.Engine, table: str, frame: pd.DataFrame, partition_column:
                         "drop the table and re-run every partition"
                     )
                 _add_columns(conn, table, data[added])
-            if existing is not None:
-                target = sa.Table(table, sa.MetaData(), autoload_with=conn)
+            if listed is not None:
+                target = _queried(table, listed)  # the partition column was there before any column was added
                 conn.execute(sa.delete(target).where(target.c[partition_column].in_(list(partition_keys))))
             data.to_sql(table, conn, if_exists="append", index=False, chunksize=CHUNK_ROWS, method=method)
         else:
@@ -322,9 +335,10 @@ def read_table(
     """Read `table` (only the given partitions when keys are given, only `columns` when named), rows in the
     order they were written."""
     with engine.connect() as conn:
-        if _existing_columns(conn, table) is None:
+        stored = _stored_columns(conn, table)
+        if stored is None:
             raise WarehouseError(f"table {table} is not in the warehouse yet: materialise its asset first")
-        target = sa.Table(table, sa.MetaData(), autoload_with=conn)
+        target = _queried(table, stored)
         if columns is not None:
             unknown = sorted(set(columns) - set(target.c.keys()))
             if unknown:
@@ -352,9 +366,10 @@ def prune_partitions(engine: sa.Engine, table: str, partition_column: str, keep:
     if not keep:
         raise WarehouseError(f"table {table}: refusing to delete every partition (no {partition_column} to keep)")
     with write_transaction(engine, table) as conn:
-        if _existing_columns(conn, table) is None:
+        stored = _stored_columns(conn, table)
+        if stored is None:
             return 0
-        target = sa.Table(table, sa.MetaData(), autoload_with=conn)
+        target = _queried(table, stored)
         result = conn.execute(sa.delete(target).where(target.c[partition_column].not_in(list(keep))))
         return int(result.rowcount or 0)
 
@@ -364,10 +379,10 @@ def delete_partitions(engine: sa.Engine, table: str, partition_column: str, keys
     if not keys:
         return 0
     with write_transaction(engine, table) as conn:
-        existing = _existing_columns(conn, table)
-        if existing is None or partition_column not in existing:
+        stored = _stored_columns(conn, table)
+        if stored is None or partition_column not in stored:
             return 0
-        target = sa.Table(table, sa.MetaData(), autoload_with=conn)
+        target = _queried(table, stored)
         result = conn.execute(sa.delete(target).where(target.c[partition_column].in_(list(keys))))
         return int(result.rowcount or 0)
 
@@ -380,10 +395,10 @@ def stored_partitions(
     stored: dict[str, set[str]] = {}
     with engine.connect() as conn:
         for table in tables:
-            existing = _existing_columns(conn, table)
-            if existing is None or partition_column not in existing or by_column not in existing:
+            listed = _stored_columns(conn, table)
+            if listed is None or partition_column not in listed or by_column not in listed:
                 continue
-            target = sa.Table(table, sa.MetaData(), autoload_with=conn)
+            target = _queried(table, listed)
             query = sa.select(target.c[by_column], target.c[partition_column]).distinct()
             for by, partition in conn.execute(query):
                 stored.setdefault(str(by), set()).add(str(partition))
