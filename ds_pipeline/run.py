@@ -45,7 +45,14 @@ from ds_pipeline.lib.sources_folder import (
     rounds_present,
     withdrawn_rounds,
 )
-from ds_pipeline.lib.warehouse import delete_partitions, make_engine, read_table, stored_partitions, table_exists
+from ds_pipeline.lib.warehouse import (
+    delete_partitions,
+    dispose_shared_engines,
+    make_engine,
+    read_table,
+    stored_partitions,
+    table_exists,
+)
 from ds_pipeline.lib.warehouse_lock import DEFAULT_LOCK_TIMEOUT_SECONDS, warehouse_lock
 from ds_pipeline.side_by_side import Task, job_waves, run_side_by_side, workers_for
 
@@ -91,6 +98,7 @@ def execute_stage(job: dg.JobDefinition, instance: dg.DagsterInstance, partition
     finally:
         handover.forget_all()  # frames kept for steps the run skipped
         forget_validations()  # an edition's validation begun for products the run skipped
+        dispose_shared_engines()  # the warehouse connections of the run's steps
 
 
 def failure_message(label: str, result: dg.ExecuteInProcessResult) -> str:

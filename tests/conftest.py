@@ -100,6 +100,15 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.fixture(autouse=True)
+def _warehouse_connections_closed_after_each_test() -> Iterator[None]:
+    """A test that materialises assets outside `ds-pipeline publish` leaves no warehouse connection open after it."""
+    from ds_pipeline.lib.warehouse import dispose_shared_engines
+
+    yield
+    dispose_shared_engines()
+
+
 @contextmanager
 def recorded_calls() -> Iterator[dict[str, list]]:
     """Record, while a publish runs in this process: each PDF render of the brief (its edition's week), each

@@ -12,7 +12,7 @@ import pandas as pd
 from ds_pipeline.defs import handover
 from ds_pipeline.lib.registry import SourceEntry, load_registry
 from ds_pipeline.lib.settings import load_settings
-from ds_pipeline.lib.warehouse import make_engine, read_table, write_table, write_table_read_back
+from ds_pipeline.lib.warehouse import read_table, shared_engine, write_table, write_table_read_back
 
 PARTITION_COLUMN = "round_id"
 DEFAULT_DATABASE_URL = "sqlite:///assets/warehouse.db"
@@ -67,7 +67,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             return
         if self.url.startswith("sqlite:///"):
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(self.url)
+        engine = shared_engine(self.url)  # one per process, its connections closed when the run ends
         keys = list(context.asset_partition_keys) if context.has_asset_partitions else []
         table, partition_column = self._table(context.asset_key), PARTITION_COLUMN if keys else None
         readers = handover.readers_in_run(context)
@@ -77,7 +77,6 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
                 handover.keep(context, stored, keys, readers)
         else:
             rows = write_table(engine, table, obj, partition_column, keys)
-        engine.dispose()
         context.add_output_metadata({"dagster/row_count": rows, "table": self._table(context.asset_key)})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
@@ -88,10 +87,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         kept = handover.take(context, keys, columns)
         if kept is not None:
             return kept
-        engine = make_engine(self.url)
-        frame = read_table(engine, self._table(context.asset_key), PARTITION_COLUMN, keys, columns)
-        engine.dispose()
-        return frame
+        return read_table(shared_engine(self.url), self._table(context.asset_key), PARTITION_COLUMN, keys, columns)
 
 
 ENVIRONMENTS = ("local", "production")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -191,6 +192,28 @@ def make_engine(url: str) -> sa.Engine:
     sa.event.listen(engine, "connect", _sqlite_connect)
     sa.event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+_SHARED: dict[tuple[int, str], sa.Engine] = {}  # (process id, URL) -> the engine of `shared_engine`
+
+
+def shared_engine(url: str) -> sa.Engine:
+    """One engine for `url` in this process, its connections reused from one read or write to the next (a new
+    engine connects and, on PostgreSQL, asks the server about itself first) until `dispose_shared_engines`. A
+    forked process gets an engine of its own: connections are never shared across processes."""
+    key = (os.getpid(), url)
+    engine = _SHARED.get(key)
+    if engine is None:
+        engine = _SHARED[key] = make_engine(url)
+    return engine
+
+
+def dispose_shared_engines() -> None:
+    """Close the connections of this process's shared engines (a run ended); a parent's engines, inherited by a
+    forked process, are let go without closing the parent's connections."""
+    while _SHARED:
+        (pid, _url), engine = _SHARED.popitem()
+        engine.dispose(close=pid == os.getpid())
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
