@@ -31,6 +31,7 @@ from ds_pipeline.lib.products.expectations import forget_validations, start_vali
 from ds_pipeline.lib.registry import load_registry
 from ds_pipeline.lib.round_fingerprints import (
     INGEST_KEY,
+    WHOLE_METRICS_KEY,
     record_fingerprints,
     round_fingerprints,
     stored_fingerprints,
@@ -54,7 +55,14 @@ from ds_pipeline.lib.warehouse import (
     table_exists,
 )
 from ds_pipeline.lib.warehouse_lock import DEFAULT_LOCK_TIMEOUT_SECONDS, warehouse_lock
-from ds_pipeline.side_by_side import Task, job_waves, run_side_by_side, workers_for
+from ds_pipeline.side_by_side import (
+    Task,
+    job_waves,
+    long_lived_heap,
+    metrics_of_sources_read_whole,
+    run_side_by_side,
+    workers_for,
+)
 
 # Dagster's console log stays silent (failures and their tracebacks are in the run's event log); a failing stage
 # is reported as one line by `failure_message`.
@@ -135,6 +143,7 @@ class RunSummary:
     jobs: list[str] = field(default_factory=list)  # the jobs launched, in order (defs/jobs.py)
     unchanged: list[str] = field(default_factory=list)  # rounds up to date in the warehouse, not run again
     ingest_unchanged: bool = False  # the sources read whole were up to date, not run again
+    whole_metrics_unchanged: bool = False  # so were the metrics computed from them alone (criteria, POA, services)
 
     def render(self) -> str:
         lines = ["", f"Summary — edition {self.week}, rounds {', '.join(self.rounds) or 'none'}"]
@@ -142,6 +151,8 @@ class RunSummary:
         lines += [f"  {r.render()}" for r in self.late]
         if self.ingest_unchanged:
             lines.append("  gazetteer, 4W, POA workbooks, survey up to date, not run again")
+        if self.whole_metrics_unchanged:
+            lines.append("  their metrics (criteria, POA, service coverage) up to date, not run again")
         if self.unchanged:
             lines.append(f"  rounds up to date, not run again: {', '.join(self.unchanged)}")
         if self.inventory is not None and not self.inventory.empty:
@@ -293,6 +304,7 @@ def run_pipeline(
             from ds_pipeline.defs import jobs
 
             definitions = load_definitions()
+            scratch.enter_context(long_lived_heap())  # the runs made here collect their own garbage only
             round_assets = sorted(definitions.resolve_job_def(jobs.round_job.name).asset_layer.selected_asset_keys)
 
             def group(key: dg.AssetKey) -> str:
@@ -324,6 +336,13 @@ def run_pipeline(
                              definitions.resolve_job_def(jobs.ingest_job.name).asset_layer.selected_asset_keys]
             ingest_up_to_date = stored_prints.get(INGEST_KEY) == fingerprints[INGEST_KEY] and all(
                 table_exists(engine, t) for t in ingest_tables)
+            # the metrics read from the ingestion alone depend on what it depends on: up to date with it
+            metrics_job = definitions.resolve_job_def(jobs.metrics_job.name)
+            whole_metrics = metrics_of_sources_read_whole(definitions, metrics_job, ingest_tables)
+            fingerprints[WHOLE_METRICS_KEY] = fingerprints[INGEST_KEY]
+            summary.whole_metrics_unchanged = bool(whole_metrics) and ingest_up_to_date and (
+                stored_prints.get(WHOLE_METRICS_KEY) == fingerprints[WHOLE_METRICS_KEY]) and all(
+                table_exists(engine, "__".join(k.path)) for k in whole_metrics)
             engine.dispose()
             publish_pid, instance_ref = os.getpid(), instance.get_ref()
 
@@ -434,11 +453,18 @@ def run_pipeline(
             # the products' validation process imports while the metrics run (not when the area updates, which
             # render side by side, come in between: it would wait through them, holding its memory)
             ahead = start_validation_ahead if not month else lambda: None
+            metric_keys = sorted(metrics_job.asset_layer.selected_asset_keys)
+            if summary.whole_metrics_unchanged:
+                progress("  criteria, POA and service coverage metrics up to date (computed from the sources read "
+                         "whole, which are), not run again")
+                metric_keys = sorted(set(metric_keys) - set(whole_metrics))
+            else:
+                forget([WHOLE_METRICS_KEY])
             if workers <= 1:
                 ahead()
-                stage("metrics", jobs.metrics_job)
+                stage("metrics", jobs.metrics_job, assets=metric_keys)
             else:  # its steps in waves, the runs of a wave side by side (each step after the steps it reads from)
-                waves = job_waves(definitions.resolve_job_def(jobs.metrics_job.name), definitions, workers)
+                waves = job_waves(metrics_job, definitions, workers, metric_keys)
                 for number, wave in enumerate(waves):
                     if number == len(waves) - 1:
                         ahead()  # beside the last wave, which leaves a core free
@@ -453,6 +479,8 @@ def run_pipeline(
                         partial(metrics_done, share))
                     if failure is not None:
                         raise PipelineError(failure)
+            if not summary.whole_metrics_unchanged:
+                remember([WHOLE_METRICS_KEY])
             engine = make_engine(database_url)
             summary.inventory = read_table(engine, "source_inventory")
             engine.dispose()

@@ -7,7 +7,8 @@ import gc
 import multiprocessing
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
@@ -60,13 +61,23 @@ def run_side_by_side(tasks: Sequence[Task], workers: int, started: Callable[[Tas
             finished(task, time.perf_counter() - began)
         return None
     context = multiprocessing.get_context("fork")
-    # Objects of this process stay untouched by the children's collections, their pages shared. No collection
-    # first: it takes about 0.15 s of a publish's heap each time, and garbage frozen here is collected after.
+    with long_lived_heap():  # untouched by the children's collections, its pages stay shared
+        return _fork_each(context, tasks, workers, started, finished, meanwhile)
+
+
+@contextmanager
+def long_lived_heap() -> Iterator[None]:
+    """Leave the objects alive now out of garbage collection for the block. With a publish's definitions loaded,
+    every full collection walks some 330,000 long-lived objects (about 0.15 s), again and again in a run made in
+    this process; and forked processes keep sharing their pages. No collection first: garbage frozen here is
+    collected after the block. An inner block leaves the outer one's objects frozen."""
+    outer = gc.get_freeze_count() > 0
     gc.freeze()
     try:
-        return _fork_each(context, tasks, workers, started, finished, meanwhile)
+        yield
     finally:
-        gc.unfreeze()
+        if not outer:
+            gc.unfreeze()
 
 
 def _fork_each(context: multiprocessing.context.ForkContext, tasks: Sequence[Task], workers: int,
@@ -109,12 +120,30 @@ def _fork_each(context: multiprocessing.context.ForkContext, tasks: Sequence[Tas
     return first_failure
 
 
-def job_waves(job: dg.JobDefinition, definitions: dg.Definitions, runs: int) -> list[list[list[dg.AssetKey]]]:
-    """The assets of `job` as waves of at most `runs` runs each: a step (one asset definition) goes in the wave after
-    every step of the job that it or one of its checks reads from, so the runs of a wave can go side by side. A
-    wave's steps are shared out by how many tables they read, the step reading most first."""
+def metrics_of_sources_read_whole(definitions: dg.Definitions, job: dg.JobDefinition,
+                                  tables: Collection[str]) -> list[dg.AssetKey]:
+    """The assets of `job` whose steps read only `tables` (the ingestion's: criteria, POA and service coverage
+    metrics), every asset of such a step."""
+    by_step: dict[str, list[dg.AssetKey]] = {}
+    for key in job.asset_layer.selected_asset_keys:
+        by_step.setdefault(definitions.resolve_assets_def(key).node_def.name, []).append(key)
+    whole = []
+    for keys in by_step.values():
+        assets_def = definitions.resolve_assets_def(keys[0])
+        reads = {"__".join(k.path) for key in keys for k in assets_def.asset_deps[key]}
+        if set(assets_def.keys) == set(keys) and reads and reads <= set(tables):
+            whole += keys
+    return sorted(whole)
+
+
+def job_waves(job: dg.JobDefinition, definitions: dg.Definitions, runs: int,
+              assets: Collection[dg.AssetKey] | None = None) -> list[list[list[dg.AssetKey]]]:
+    """The assets of `job` (or only `assets` of it) as waves of at most `runs` runs each: a step (one asset
+    definition) goes in the wave after every step of the job that it or one of its checks reads from, so the runs
+    of a wave can go side by side. A wave's steps are shared out by how many tables they read, the step reading
+    most first."""
     graph = job.asset_layer.asset_graph
-    selected = set(job.asset_layer.selected_asset_keys)
+    selected = set(job.asset_layer.selected_asset_keys) if assets is None else set(assets)
     step_of = {key: definitions.resolve_assets_def(key).node_def.name for key in selected}
     reads: dict[str, set[dg.AssetKey]] = {}
     for key in selected:

@@ -15,6 +15,7 @@ from ds_pipeline.lib.demo import copy_demo_config, generate_demo_sources
 from ds_pipeline.lib.registry import load_registry
 from ds_pipeline.lib.round_fingerprints import (
     INGEST_KEY,
+    WHOLE_METRICS_KEY,
     record_fingerprints,
     round_fingerprints,
     stored_fingerprints,
@@ -102,10 +103,14 @@ def test_a_publish_runs_only_the_changed_round_and_gives_what_a_fresh_publish_gi
     assert again.unchanged == rounds[:-1] and again.jobs.count("round_job") == 1
     assert prepared == [os.getpid()]
     assert again.ingest_unchanged and "ingest_job" not in again.jobs
+    # the metrics computed from the sources read whole alone are up to date with them, and not run again
+    assert not first.whole_metrics_unchanged and again.whole_metrics_unchanged
+    assert not any("criteria_metrics" in label or "service_coverage" in label for label, _ in again.stages)
     fresh_database = f"sqlite:///{tmp_path}/fresh.db"
     run_pipeline(folder, tmp_path / "fresh", week=WEEK, database_url=fresh_database, progress=lambda _: None)
     for table in ("return_index_raw", "displacement_conformed", "area_severity", "displacement_by_area",
-                  "service_gaps", "source_inventory"):
+                  "service_gaps", "source_inventory", "criteria_progress", "poa_status_by_criterion",
+                  "service_coverage"):
         pd.testing.assert_frame_equal(_rows(database, table), _rows(fresh_database, table), obj=table)
     for name in (f"IRQ_DSTWG_brief_{WEEK}_en.html", f"IRQ_RWG_pack_{WEEK}.zip"):
         assert (tmp_path / "out" / WEEK / name).read_bytes() == (tmp_path / "fresh" / WEEK / name).read_bytes()
@@ -118,6 +123,7 @@ def test_a_changed_4w_file_runs_the_ingestion_again_and_a_failed_run_is_never_ta
     from unittest import mock
 
     from ds_pipeline.defs.conformed import assets as conformed_assets
+    from ds_pipeline.defs.metrics import assets as metrics_assets
 
     folder = Path(shutil.copytree(sources, tmp_path / "sources"))
     database = f"sqlite:///{tmp_path}/warehouse.db"
@@ -138,11 +144,19 @@ def test_a_changed_4w_file_runs_the_ingestion_again_and_a_failed_run_is_never_ta
     four_w.write_bytes(original)  # back to the files of the first publish: the ingestion still runs again
     again = run_pipeline(folder, tmp_path / "out", **quiet)
     assert not again.ingest_unchanged and again.jobs.count("ingest_job") == 2 and again.jobs.count("round_job") == 0
+    assert not again.whole_metrics_unchanged and any("service_coverage" in label for label, _ in again.stages)
     fresh = f"sqlite:///{tmp_path}/fresh.db"
     run_pipeline(folder, tmp_path / "fresh", week=WEEK, database_url=fresh, progress=lambda _: None)
     for table in ("service_mapping_conformed", "gazetteer_conformed", "household_survey_validated",
                   "source_inventory"):
         pd.testing.assert_frame_equal(_rows(database, table), _rows(fresh, table), obj=table)
+    four_w.write_bytes(original.replace(b"\n", b"\r\n", 1))
+    with mock.patch.object(metrics_assets, "service_coverage_table", broken), pytest.raises(PipelineError):
+        run_pipeline(folder, tmp_path / "out", **quiet)  # the 4W's metrics fail after the ingestion stored them
+    prints = stored_fingerprints(sa.create_engine(database))
+    assert INGEST_KEY in prints and WHOLE_METRICS_KEY not in prints  # dropped before the metrics ran
     last = run_pipeline(folder, tmp_path / "out", **quiet)
     assert last.ingest_unchanged and set(last.jobs) == {"metrics_job", "rwg_dissemination_pack"}
+    assert not last.whole_metrics_unchanged  # run again after the failure, then recorded
+    assert stored_fingerprints(sa.create_engine(database))[WHOLE_METRICS_KEY] == _fingerprints(folder)[INGEST_KEY]
     assert last.jobs[-1] == "rwg_dissemination_pack"

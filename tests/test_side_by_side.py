@@ -192,3 +192,18 @@ def test_this_process_does_its_own_work_once_while_the_first_runs_go(tmp_path: P
     events.clear()
     run_side_by_side(tasks, 1, lambda t: None, lambda t, s: None, meanwhile)
     assert events == []  # one after another: nothing to wait for
+
+
+def test_objects_alive_before_a_publishs_runs_are_left_out_of_its_collections_until_it_ends() -> None:
+    import gc
+
+    from ds_pipeline.side_by_side import long_lived_heap
+
+    assert gc.get_freeze_count() == 0
+    with long_lived_heap():
+        before = gc.get_freeze_count()
+        assert before > 0
+        with long_lived_heap():  # the round runs' block inside the publish's
+            pass
+        assert gc.get_freeze_count() >= before  # the inner block left the outer one's objects frozen
+    assert gc.get_freeze_count() == 0

@@ -19,6 +19,7 @@ from ds_pipeline.lib.warehouse import read_table, table_exists, write_table
 
 FINGERPRINT_TABLE = "round_fingerprints"
 INGEST_KEY = "ingest"  # the sources read whole (gazetteer, 4W, POA workbooks, survey); round keys are R<number>
+WHOLE_METRICS_KEY = "ingest metrics"  # the metrics computed from those sources alone (criteria, POA, services)
 PACKAGE = Path(__file__).resolve().parents[1]
 
 
