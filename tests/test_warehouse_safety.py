@@ -43,12 +43,12 @@ import sys, time
 import pandas as pd
 from ds_pipeline.lib import warehouse
 url, table, rows, start_at, pause = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
-looked_up = warehouse._existing_columns
+looked_up = warehouse._stored_columns
 def slow(conn, name):
     found = looked_up(conn, name)
     time.sleep(pause)
     return found
-warehouse._existing_columns = slow
+warehouse._stored_columns = slow
 frame = pd.DataFrame({"round_id": ["R1"] * rows, "value": list(range(rows))})
 engine = warehouse.make_engine(url)
 time.sleep(max(0.0, start_at - time.time()))

@@ -251,11 +251,6 @@ def _stored_columns(conn: sa.Connection, table: str) -> dict[str, Any] | None:
     return {c["name"]: c["type"] for c in inspector.get_columns(table)}
 
 
-def _existing_columns(conn: sa.Connection, table: str) -> list[str] | None:
-    stored = _stored_columns(conn, table)
-    return None if stored is None else list(stored)
-
-
 def _queried(table: str, stored: dict[str, Any]) -> sa.TableClause:
     """The table to query or delete from, made of the columns just listed (names and types), instead of reflecting
     its keys, indexes and constraints too (several catalogue queries each time on PostgreSQL)."""
@@ -380,7 +375,7 @@ def read_table(
 
 def table_exists(engine: sa.Engine, table: str) -> bool:
     with engine.connect() as conn:
-        return _existing_columns(conn, table) is not None
+        return _stored_columns(conn, table) is not None
 
 
 def prune_partitions(engine: sa.Engine, table: str, partition_column: str, keep: Sequence[str]) -> int:

@@ -42,6 +42,11 @@ def staged_folder(target: Path, keep: bool = False) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    put_in_place(staging, target)
+
+
+def put_in_place(staging: Path, target: Path) -> None:
+    """Make a staged folder readable like any published one and swap it into place (`replace_folder`)."""
     os.chmod(staging, 0o755)
     replace_folder(staging, target)
 

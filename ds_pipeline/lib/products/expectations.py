@@ -17,7 +17,6 @@ import atexit
 import datetime as dt
 import html
 import json
-import os
 import pickle
 import re
 import shutil
@@ -36,7 +35,7 @@ import pandas as pd
 
 from ds_pipeline.lib.canonical import POA_STATUSES, POPULATION_TYPES, SECTOR_CODES, SERVICE_STATUSES
 from ds_pipeline.lib.canonical import SEVERITY_CATEGORIES as SEVERITY
-from ds_pipeline.lib.products.atomic import replace_folder, staged_folder
+from ds_pipeline.lib.products.atomic import put_in_place, staged_folder
 from ds_pipeline.lib.products.disclosure import SUPPRESSED_FLAG_COLUMN
 from ds_pipeline.lib.products.edition import Edition, Field, PublicationTable
 from ds_pipeline.lib.quality import DATE_COLUMN_OF_KIND
@@ -510,8 +509,7 @@ def _collect(request: _Request) -> EditionValidation:
             raise RuntimeError(f"the Great Expectations validation failed: {why}")
         validation = pickle.loads(out)
     if request.docs_dir is not None and request.staging is not None:
-        os.chmod(request.staging, 0o755)
-        replace_folder(request.staging, Path(request.docs_dir))
+        put_in_place(request.staging, Path(request.docs_dir))
         request.staging = None
         validation.docs_index = Path(request.docs_dir) / "index.html"
     return validation
@@ -529,16 +527,12 @@ def _abandon(request: _Request) -> None:
 
 
 _BEGUN: dict[tuple[str, str], _Request] = {}  # (run id, partition) -> the edition's validation under way
-_BEGUN_AT_EXIT: list[bool] = []
 
 
 def begin_validation(key: tuple[str, str], edition: Edition, docs_dir: Path | None) -> None:
     """Send `edition` to a validation process now, for the `validation_in_background` of the same `key` (the step
     of the same run that writes its products) to collect; validations begun for other keys are abandoned."""
     forget_validations()
-    if not _BEGUN_AT_EXIT:  # a run's process that ends without collecting it leaves nothing behind
-        atexit.register(forget_validations)
-        _BEGUN_AT_EXIT.append(True)
     _BEGUN[key] = _send(edition, docs_dir)
 
 
@@ -546,6 +540,9 @@ def forget_validations() -> None:
     """Abandon every validation begun and not collected (a run ended, or its products did not run)."""
     while _BEGUN:
         _abandon(_BEGUN.popitem()[1])
+
+
+atexit.register(forget_validations)  # a run's process that ends without collecting one leaves nothing behind
 
 
 @contextmanager
