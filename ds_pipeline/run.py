@@ -421,8 +421,10 @@ def run_pipeline(
                 named = batch[0] if len(batch) == 1 else f"{batch[0]}–{batch[-1]} ({len(batch)} rounds)"
                 label = f"round {named}"
                 step[label] = (i, batch)
-                tasks.append(Task(label, partial(launch, label, jobs.round_job,
-                                                 partition_range=(batch[0], batch[-1]))))
+                # one round is a run of its partition, as the sensor launches it (a range costs Dagster more
+                # partition look-ups); several, one run over their range, as a single-run backfill does
+                one = {"partition_key": batch[0]} if len(batch) == 1 else {"partition_range": (batch[0], batch[-1])}
+                tasks.append(Task(label, partial(launch, label, jobs.round_job, **one)))
 
             def round_started(task: Task) -> None:
                 if task.label in step:

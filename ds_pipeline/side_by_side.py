@@ -141,7 +141,9 @@ def job_waves(job: dg.JobDefinition, definitions: dg.Definitions, runs: int,
     """The assets of `job` (or only `assets` of it) as waves of at most `runs` runs each: a step (one asset
     definition) goes in the wave after every step of the job that it or one of its checks reads from, so the runs
     of a wave can go side by side. A wave's steps are shared out by how many tables they read, the step reading
-    most first."""
+    most first. A step whose every read in the job comes from one run goes on in that run instead (after what it
+    reads, as Dagster orders a run's steps): no new run to create and start, and no wait for the rest of the
+    wave."""
     graph = job.asset_layer.asset_graph
     selected = set(job.asset_layer.selected_asset_keys) if assets is None else set(assets)
     step_of = {key: definitions.resolve_assets_def(key).node_def.name for key in selected}
@@ -153,24 +155,29 @@ def job_waves(job: dg.JobDefinition, definitions: dg.Definitions, runs: int,
         if check.asset_key in selected:
             reads[step_of[check.asset_key]].update(k for k in graph.get(check).parent_entity_keys
                                                    if isinstance(k, dg.AssetKey))
+    before = {step: {step_of[k] for k in keys if k in selected} - {step} for step, keys in reads.items()}
     depth: dict[str, int] = {}
 
     def wave_of(step: str) -> int:
         if step not in depth:
-            before = {step_of[k] for k in reads[step] if k in selected} - {step}
-            depth[step] = 1 + max((wave_of(s) for s in before), default=-1)
+            depth[step] = 1 + max((wave_of(s) for s in before[step]), default=-1)
         return depth[step]
 
-    waves: list[list[list[dg.AssetKey]]] = []
+    run_of: dict[str, tuple[int, int]] = {}  # step -> (wave, run within the wave)
+    waves: list[list[tuple[int, list[str]]]] = []  # per wave: (tables read, steps) of each run
     for number in range(max(map(wave_of, reads), default=-1) + 1):
-        steps = sorted((s for s in reads if depth[s] == number), key=lambda s: (-len(reads[s]), s))
-        shares: list[tuple[int, list[dg.AssetKey]]] = []
-        for step in steps:
-            keys = sorted(k for k in selected if step_of[k] == step)
-            if len(shares) < runs:
-                shares.append((len(reads[step]), keys))
+        waves.append([])
+        for step in sorted((s for s in reads if depth[s] == number), key=lambda s: (-len(reads[s]), s)):
+            sources = {run_of[s] for s in before[step]}
+            if len(sources) == 1:
+                wave, run = run_of[step] = sources.pop()
+                waves[wave][run][1].append(step)
+            elif len(waves[number]) < runs:
+                run_of[step] = (number, len(waves[number]))
+                waves[number].append((len(reads[step]), [step]))
             else:
-                lightest = min(range(len(shares)), key=lambda i: shares[i][0])
-                shares[lightest] = (shares[lightest][0] + len(reads[step]), shares[lightest][1] + keys)
-        waves.append([keys for _, keys in shares])
-    return waves
+                lightest = min(range(len(waves[number])), key=lambda i: waves[number][i][0])
+                run_of[step] = (number, lightest)
+                weight, steps = waves[number][lightest]
+                waves[number][lightest] = (weight + len(reads[step]), [*steps, step])
+    return [[sorted(k for k in selected if step_of[k] in steps) for _, steps in wave] for wave in waves if wave]

@@ -152,7 +152,17 @@ def test_the_metrics_run_in_waves_each_step_after_what_it_and_its_checks_read(de
     first, *rest = job_waves(job, defs, 2)
     assert len(first) == 2 and rest  # data quality beside the other metrics, the data slices after them
     names = {k.to_user_string() for k in first[0]}
-    assert names == {"source_inventory", "quarantine_log"}  # it reads the most tables: a run of its own
+    # data quality reads the most tables: a run of its own, and the feedback reports, which read only its tables,
+    # go on in that run
+    assert names == {"source_inventory", "quarantine_log", "submission_feedback"}
+    assert [{k.to_user_string() for k in share} for share in rest[0]] == [
+        {"data_slices", "service_gaps", "area_priority", "referral_directory"}]  # they read from both runs
+    # with the criteria, POA and service metrics up to date, what reads data quality goes on in its one run
+    recomputed = [k for k in job.asset_layer.selected_asset_keys
+                  if defs.resolve_assets_def(k).node_def.name in ("data_quality", "slice_metrics",
+                                                                   "submission_feedback")]
+    assert job_waves(job, defs, 2, recomputed) == [[sorted(recomputed)]]
+    assert job_waves(job, defs, 1) == [[sorted(selected)]]  # one at a time: the job in one run
 
 
 def test_calls_mapped_over_forked_processes_come_back_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
