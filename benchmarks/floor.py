@@ -37,7 +37,7 @@ from ds_pipeline.lib import validation
 from ds_pipeline.lib.admin_names import load_crosswalk, settings_pcode_problems
 from ds_pipeline.lib.conform import Gazetteer, conform
 from ds_pipeline.lib.freshness import stale_sources
-from ds_pipeline.lib.metrics.criteria import criteria_progress, iris_composite
+from ds_pipeline.lib.metrics.criteria import criteria_progress, iris_composite, scored_households
 from ds_pipeline.lib.metrics.data_slices import slice_metric_tables
 from ds_pipeline.lib.metrics.displacement import displacement_by_area
 from ds_pipeline.lib.metrics.poa import poa_status
@@ -316,10 +316,11 @@ def metric_tables(
     log = as_stored(quarantine_log([pd.concat(rejected[name], ignore_index=True) for name in sorted(rejected)]))
     inventory = as_stored(source_inventory({k: _pieces(raw, k) for k in KINDS},
                                            {k: _pieces(conformed, k) for k in KINDS}, log, registry))
-    criteria = as_stored(criteria_progress(survey, indicators))
+    scored = scored_households(survey, indicators)  # once for both tables, as the criteria metrics step does
+    criteria = as_stored(criteria_progress(survey, indicators, scored))
     tables = {
         "displacement_by_area": by_area, "area_severity": severity, "criteria_progress": criteria,
-        "iris_composite": iris_composite(survey, indicators), "poa_status_by_criterion": poa[0],
+        "iris_composite": iris_composite(survey, indicators, scored), "poa_status_by_criterion": poa[0],
         "poa_overdue_actions": poa[1], "poa_timeliness": poa[2], "service_coverage": coverage,
         "service_mapping_conformed": services, "source_inventory": inventory, "quarantine_log": log,
     }

@@ -13,6 +13,7 @@ from ds_pipeline.lib.metrics.criteria import (
     IRIS_COMPOSITE_COLUMNS,
     criteria_progress,
     iris_composite,
+    scored_households,
 )
 
 NAN = np.nan
@@ -270,3 +271,10 @@ def test_benchmark_households_counts_the_non_displaced_with_a_score():
     assert _line(table, "returnee", 3)["benchmark_households"] == 0
     # the IDP household of the existing survey compares against the same 2 non-displaced households as returnees
     assert _line(criteria_progress(_survey(), INDICATORS), "idp_out_of_camp", 1)["benchmark_households"] == 2
+
+
+def test_households_scored_once_give_both_tables_as_scoring_them_for_each() -> None:
+    survey = _survey()
+    scored = scored_households(survey, INDICATORS)
+    pd.testing.assert_frame_equal(criteria_progress(survey, INDICATORS, scored), criteria_progress(survey, INDICATORS))
+    pd.testing.assert_frame_equal(iris_composite(survey, INDICATORS, scored), iris_composite(survey, INDICATORS))

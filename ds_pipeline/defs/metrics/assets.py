@@ -6,7 +6,7 @@ import pandas as pd
 from ds_pipeline.defs.metadata import metric_asset_args, metric_out
 from ds_pipeline.defs.partitions import ROUND_BACKFILL, rounds
 from ds_pipeline.defs.resources import SourcesFolder
-from ds_pipeline.lib.metrics.criteria import criteria_progress, iris_composite
+from ds_pipeline.lib.metrics.criteria import criteria_progress, iris_composite, scored_households
 from ds_pipeline.lib.metrics.displacement import displacement_by_area as displacement_by_area_table
 from ds_pipeline.lib.metrics.poa import poa_status
 from ds_pipeline.lib.metrics.reconcile import severity_totals_mismatch
@@ -70,9 +70,10 @@ def area_severity_matches_return_index(
 )
 def criteria_metrics(sources: SourcesFolder, household_survey_conformed: pd.DataFrame):
     indicators = sources.settings()["survey"]["indicators"]
+    scored = scored_households(household_survey_conformed, indicators)  # once, for both tables
     return (
-        criteria_progress(household_survey_conformed, indicators),
-        iris_composite(household_survey_conformed, indicators),
+        criteria_progress(household_survey_conformed, indicators, scored),
+        iris_composite(household_survey_conformed, indicators, scored),
     )
 
 

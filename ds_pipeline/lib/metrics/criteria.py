@@ -71,7 +71,7 @@ def indicators_by_criterion(indicators: dict[str, int]) -> dict[int, list[str]]:
     return by_criterion
 
 
-def _scored_households(survey: pd.DataFrame, indicators: dict[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def scored_households(survey: pd.DataFrame, indicators: dict[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Criterion scores of displaced households next to the benchmark of their area, per area level.
 
     Returns (households, areas): households has one row per area level x displaced household with
@@ -192,7 +192,8 @@ def _at_or_above(score: pd.Series, benchmark: pd.Series) -> pd.Series:
     return (score >= benchmark - AT_BENCHMARK_TOLERANCE).fillna(False).astype(bool)
 
 
-def criteria_progress(survey: pd.DataFrame, indicators: dict[str, int]) -> pd.DataFrame:
+def criteria_progress(survey: pd.DataFrame, indicators: dict[str, int],
+                      scored: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Per survey round x area (district, POA area) x displaced group x criterion 1..8: value, benchmark, gap.
 
     Household criterion score = mean of its answered indicators of the criterion (1 = condition met), over
@@ -202,9 +203,10 @@ def criteria_progress(survey: pd.DataFrame, indicators: dict[str, int]) -> pd.Da
     score is at or above the benchmark. households / weighted_households count the group's households with
     a score; benchmark_households counts the area's non-displaced households with a score (unweighted). A
     criterion without a comparable indicator has assessed=False and NaN figures. survey_round_end is the last
-    interview_date of the round over all its households (what dates the round in an edition).
+    interview_date of the round over all its households (what dates the round in an edition). `scored` is
+    `scored_households` of the same survey and indicators when the caller has it already.
     """
-    households, areas = _scored_households(survey, indicators)
+    households, areas = scored if scored is not None else scored_households(survey, indicators)
     if households.empty:
         return empty_table(CRITERIA_PROGRESS_COLUMNS)
     keys = [*_AREA, "population_group"]
@@ -250,16 +252,18 @@ def criteria_progress(survey: pd.DataFrame, indicators: dict[str, int]) -> pd.Da
     return finalise(table, CRITERIA_PROGRESS_COLUMNS, CRITERIA_PROGRESS_KEYS)
 
 
-def iris_composite(survey: pd.DataFrame, indicators: dict[str, int]) -> pd.DataFrame:
+def iris_composite(survey: pd.DataFrame, indicators: dict[str, int],
+                   scored: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """EGRISS IRIS criterion-level composite per survey round x area (district, POA area) x displaced group.
 
     A displaced household has overcome its displacement-related vulnerabilities when its score is at or
     above the non-displaced benchmark of its area on every assessed criterion among criteria 1-5.
     share_overcome_vulnerabilities is the weighted share of the group's households with a score on every
     assessed criterion (households / weighted_households); NaN when no criterion 1-5 is assessed.
-    survey_round_end is the last interview_date of the round over all its households.
+    survey_round_end is the last interview_date of the round over all its households. `scored` as in
+    `criteria_progress`.
     """
-    households, areas = _scored_households(survey, indicators)
+    households, areas = scored if scored is not None else scored_households(survey, indicators)
     if households.empty:
         return empty_table(IRIS_COMPOSITE_COLUMNS)
     assessed_count = np.zeros(len(households), dtype="int64")
