@@ -123,6 +123,7 @@ def recorded_calls() -> Iterator[dict[str, list]]:
     calls: dict[str, list] = {"brief_pdf_renders": [], "warehouse_reads": [], "frames_stored": [],
                               "products_steps": []}
     render, read, store = brief.render_brief_document, resources.read_table, resources.write_table
+    count = resources.count_rows
     store_read_back = resources.write_table_read_back
     tables, in_background = assets.table_files, expectations.validation_in_background
     begin = expectations.begin_validation
@@ -152,6 +153,11 @@ def recorded_calls() -> Iterator[dict[str, list]]:
                                          None if columns is None else tuple(columns)))
         return read(engine, table, partition_column, partition_keys, columns)
 
+    def recorded_count(engine, table, by, partition_column=None, partition_keys=None):  # noqa: ANN001, ANN202
+        calls["warehouse_reads"].append((table, None if partition_keys is None else tuple(partition_keys),
+                                         tuple(by)))
+        return count(engine, table, by, partition_column, partition_keys)
+
     def recorded_store(engine, table, frame, *args):  # noqa: ANN001, ANN202
         calls["frames_stored"].append((table, weakref.ref(frame)))
         return store(engine, table, frame, *args)
@@ -163,6 +169,7 @@ def recorded_calls() -> Iterator[dict[str, list]]:
 
     with mock.patch.object(brief, "render_brief_document", recorded_render), \
             mock.patch.object(resources, "read_table", recorded_read), \
+            mock.patch.object(resources, "count_rows", recorded_count), \
             mock.patch.object(resources, "write_table", recorded_store), \
             mock.patch.object(resources, "write_table_read_back", recorded_store_read_back), \
             verified_handover() as handovers, \

@@ -19,13 +19,13 @@ from ds_pipeline.lib.metrics.services import referral_directory, service_coverag
 from ds_pipeline.lib.products import build_edition, render_brief_html
 from ds_pipeline.lib.products.brief import brief_context
 from ds_pipeline.lib.products.expectations import validate_edition
-from ds_pipeline.lib.quality import source_inventory
+from ds_pipeline.lib.quality import conformed_count_columns, raw_count_columns, source_inventory
 from ds_pipeline.lib.readers import read_kind
 from ds_pipeline.lib.registry import RegistryError, load_registry
 from ds_pipeline.lib.settings import SettingsError, check_settings, sector_criteria
 from ds_pipeline.lib.validation import validate_raw
 from ds_pipeline.lib.value_maps import DEFAULT_SECTOR_CRITERIA, map_column
-from ds_pipeline.lib.warehouse import make_engine, read_table, write_table
+from ds_pipeline.lib.warehouse import count_rows, counted_rows, make_engine, read_table, write_table
 
 # A 3W as cluster dashboards export it: organisation, cluster label, governorate code, district name, activity,
 # status; no people, no period, no IASC criterion.
@@ -112,6 +112,29 @@ def test_a_presence_only_file_is_dated_by_its_receipt_and_reconciles(tmp_path: P
     assert str(row["data_as_of"].date()) == "2014-09-20"
     assert (row["rows_read"], row["rows_accepted"], row["rows_quarantined"]) == (8, 5, 3)
     assert set(service_coverage(conformed)["month"]) == {"2014-09"}
+
+
+def test_the_inventory_of_rows_counted_by_the_warehouse_is_the_inventory_of_the_rows(tmp_path: Path) -> None:
+    """The data-quality step counts raw and conformed rows in the database by file, round and the columns that
+    date them: a presence-only 3W is still dated by the day it was received (its received_at is counted by)."""
+    sources = _sources(tmp_path)
+    received = dt.datetime(2014, 9, 20, 10, tzinfo=dt.UTC).timestamp()
+    os.utime(sources / "files" / "3w.csv", (received, received))
+    raw, _validated, quarantined, conformed, rejected = _load(sources)
+    log, registry = pd.concat([quarantined, rejected]), load_registry(sources)
+    whole = source_inventory({"service_mapping": raw}, {"service_mapping": conformed}, log, registry)
+    engine = make_engine(f"sqlite:///{tmp_path}/warehouse.db")
+    write_table(engine, "raw", raw)
+    write_table(engine, "conformed", conformed)
+    raw_by, conformed_by = raw_count_columns("service_mapping"), conformed_count_columns(by_round=False)
+    counted = source_inventory({"service_mapping": count_rows(engine, "raw", raw_by)},
+                               {"service_mapping": count_rows(engine, "conformed", conformed_by)}, log, registry)
+    pd.testing.assert_frame_equal(counted, whole)
+    assert str(counted.iloc[0]["data_as_of"].date()) == "2014-09-20"
+    assert (counted.iloc[0]["rows_read"], counted.iloc[0]["rows_accepted"]) == (8, 5)
+    in_memory = source_inventory({"service_mapping": counted_rows(raw, raw_by)},
+                                 {"service_mapping": counted_rows(conformed, conformed_by)}, log, registry)
+    pd.testing.assert_frame_equal(in_memory, whole)
 
 
 def test_an_unknown_label_names_the_accepted_codes_and_the_closest_one() -> None:

@@ -9,7 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from ds_pipeline.lib.warehouse import (
+    ROWS_COLUMN,
     WarehouseError,
+    count_rows,
+    counted_rows,
     delete_partitions,
     make_engine,
     prune_partitions,
@@ -75,6 +78,28 @@ def test_reading_named_columns_only(engine: sa.Engine) -> None:
     assert list(narrow.columns) == ["area_id", "hotspot"] and narrow["area_id"].tolist()[0] == "IQG15Q03"
     with pytest.raises(WarehouseError, match="no column"):
         read_table(engine, "area_severity", columns=["nope"])
+
+
+def test_rows_counted_by_the_database_are_the_rows_a_read_counts(engine: sa.Engine) -> None:
+    for round_id, n in (("R138", 5), ("R139", 4)):
+        frame = _frame(round_id, n).assign(
+            source_file=["a.csv", "a.csv", "b.csv", None, "a.csv"][:n],  # NULL is a value of its own
+            reporting_date=[None, "2026-10-31", "2026-10-31", "2026-10-31", "bad date"][:n])
+        write_table(engine, "area_severity", frame, "round_id", [round_id])
+    by = ["round_id", "source_file", "reporting_date"]
+    counted = count_rows(engine, "area_severity", by, "round_id", ["R139"])
+    expected = counted_rows(read_table(engine, "area_severity", "round_id", ["R139"], by), by)
+    assert counted[ROWS_COLUMN].sum() == 4 and len(counted) == 4
+    assert counted["source_file"].isna().tolist() == [False, False, False, True]  # NULLs last, as pandas puts them
+    pd.testing.assert_frame_equal(counted.fillna("-").sort_values(by, ignore_index=True),
+                                  expected.fillna("-").sort_values(by, ignore_index=True))
+    everything = count_rows(engine, "area_severity", ["source_file"])
+    assert dict(zip(everything["source_file"].fillna("-"), everything[ROWS_COLUMN], strict=True)) == {
+        "-": 2, "a.csv": 5, "b.csv": 2}
+    with pytest.raises(WarehouseError, match="no column"):
+        count_rows(engine, "area_severity", ["nope"])
+    with pytest.raises(WarehouseError, match="not in the warehouse"):
+        count_rows(engine, "missing_table", ["round_id"])
 
 
 def test_a_partitioned_table_gains_new_columns_and_keeps_earlier_rounds(engine: sa.Engine) -> None:

@@ -12,7 +12,14 @@ import pandas as pd
 from ds_pipeline.defs import handover
 from ds_pipeline.lib.registry import SourceEntry, load_registry
 from ds_pipeline.lib.settings import load_settings
-from ds_pipeline.lib.warehouse import read_table, shared_engine, write_table, write_table_read_back
+from ds_pipeline.lib.warehouse import (
+    count_rows,
+    counted_rows,
+    read_table,
+    shared_engine,
+    write_table,
+    write_table_read_back,
+)
 
 PARTITION_COLUMN = "round_id"
 DEFAULT_DATABASE_URL = "sqlite:///assets/warehouse.db"
@@ -80,14 +87,21 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata({"dagster/row_count": rows, "table": self._table(context.asset_key)})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
-        """The upstream table (its partitions in this run); an input's metadata {"columns": [...]} narrows it. A
-        table stored earlier in the same run is handed over as that read would give it (`defs/handover.py`)."""
+        """The upstream table (its partitions in this run); an input's metadata {"columns": [...]} narrows it, and
+        {"count_by": [...]} makes it the count of rows of each combination of those columns, counted by the
+        database (`count_rows`). A table stored earlier in the same run is handed over as that read would give it
+        (`defs/handover.py`)."""
         keys = list(context.asset_partition_keys) if context.has_asset_partitions else None
-        columns = (context.definition_metadata or {}).get("columns")
+        metadata = context.definition_metadata or {}
+        count_by = metadata.get("count_by")
+        columns = count_by or metadata.get("columns")
         kept = handover.take(context, keys, columns)
         if kept is not None:
-            return kept
-        return read_table(shared_engine(self.url), self._table(context.asset_key), PARTITION_COLUMN, keys, columns)
+            return counted_rows(kept, count_by) if count_by else kept
+        table = self._table(context.asset_key)
+        if count_by:
+            return count_rows(shared_engine(self.url), table, count_by, PARTITION_COLUMN, keys)
+        return read_table(shared_engine(self.url), table, PARTITION_COLUMN, keys, columns)
 
 
 ENVIRONMENTS = ("local", "production")

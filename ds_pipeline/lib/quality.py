@@ -9,9 +9,10 @@ import pandas as pd
 
 from ds_pipeline.lib.canonical import QUARANTINE_COLUMNS
 from ds_pipeline.lib.registry import SourceEntry
+from ds_pipeline.lib.warehouse import ROWS_COLUMN
 
-# Columns of a raw table the inventory reads, and the column giving each kind's data as-of date.
-FILE_COLUMNS = ["source_id", "source_file", "file_sha256", "round_id", "source_row"]
+# Columns of a raw table the inventory counts rows by, and the column giving each kind's data as-of date.
+FILE_COLUMNS = ["source_id", "source_file", "file_sha256", "round_id"]
 DATE_COLUMN_OF_KIND = {
     "gazetteer": "valid_from",
     "displacement": "reporting_date",
@@ -25,6 +26,28 @@ INVENTORY_COLUMNS = [
     "source_id", "kind", "title", "provider", "source_file", "file_sha256", "round_id", "data_as_of",
     "rows_read", "rows_accepted", "rows_quarantined",
 ]
+
+
+# A 3W/4W row's data as-of date is its period end, else its start, else the day its file was received
+# (services.presence_period): the inventory reads all three.
+EXTRA_DATE_COLUMNS_OF_KIND = {"service_mapping": ["period_start", "received_at"]}
+
+
+def raw_count_columns(kind: str) -> list[str]:
+    """The columns a raw table's rows are counted by for the inventory: file, round and what dates the rows."""
+    return [*FILE_COLUMNS, DATE_COLUMN_OF_KIND[kind], *EXTRA_DATE_COLUMNS_OF_KIND.get(kind, [])]
+
+
+def conformed_count_columns(by_round: bool) -> list[str]:
+    """The columns a conformed table's rows are counted by: file, and round for a source split by round."""
+    return ["source_file", "round_id"] if by_round else ["source_file"]
+
+
+def _rows(frame: pd.DataFrame) -> pd.Series:
+    """How many rows each row of `frame` stands for: its count in a counted read (`warehouse.count_rows`), else 1."""
+    if ROWS_COLUMN in frame.columns:
+        return frame[ROWS_COLUMN].astype("int64")
+    return pd.Series(1, index=frame.index, dtype="int64")
 
 
 def _file_round(frame: pd.DataFrame) -> list[pd.Series]:
@@ -58,7 +81,8 @@ def source_inventory(
     registry: list[SourceEntry],
 ) -> pd.DataFrame:
     """One row per source file and round it holds. rows_accepted counts conformed rows, so rows_read = accepted +
-    quarantined holds only if no stage lost or duplicated a row (checked before publication)."""
+    quarantined holds only if no stage lost or duplicated a row (checked before publication). Raw and conformed
+    frames may be rows, or counts of rows by their columns (`raw_count_columns`, `conformed_count_columns`)."""
     entry_of = {e.source_id: e for e in registry}
     quarantined = quarantine.groupby(_file_round(quarantine)).size() if not quarantine.empty else {}
     rows = []
@@ -66,11 +90,12 @@ def source_inventory(
         if frame.empty:
             continue
         as_of = _data_as_of(frame, kind)
-        accepted = conformed[kind].groupby(_file_round(conformed[kind])).size() if not conformed[kind].empty else {}
+        kept = conformed[kind]
+        accepted = _rows(kept).groupby(_file_round(kept)).sum() if not kept.empty else {}
         source_file, round_id = _file_round(frame)
-        files = frame.assign(source_file=source_file, round_id=round_id).groupby(
+        files = frame.assign(source_file=source_file, round_id=round_id, rows_read=_rows(frame)).groupby(
             ["source_id", "source_file", "round_id"], sort=True
-        ).agg(file_sha256=("file_sha256", "first"), rows_read=("source_row", "size"))
+        ).agg(file_sha256=("file_sha256", "first"), rows_read=("rows_read", "sum"))
         for (source_id, source_file, round_id), info in files.iterrows():
             entry = entry_of.get(source_id)
             key = (source_file, round_id)

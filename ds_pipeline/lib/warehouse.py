@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from ds_pipeline.lib.read_back import stored_frame
 
 ORDER_COLUMN = "_row_order"  # keeps the row order of a written frame, so reads give back the same frame
+ROWS_COLUMN = "_rows"  # a counted read: how many stored rows hold each combination of the columns counted by
 CHUNK_ROWS = 5000  # rows per insert batch: one executemany on SQLite, one COPY on PostgreSQL
 SQLITE_BUSY_SECONDS = 300.0  # how long an SQLite statement waits for another connection's write lock
 WRITE_LOCK_OPTION = "ds_write_lock"  # execution option: this connection's transaction writes (SQLite: IMMEDIATE)
@@ -371,6 +372,44 @@ def read_table(
             order = [target.c[partition_column], *order]
         frame = pd.read_sql(query.order_by(*order), conn)
     return frame.drop(columns=[ORDER_COLUMN], errors="ignore")
+
+
+def count_rows(
+    engine: sa.Engine,
+    table: str,
+    by: Sequence[str],
+    partition_column: str | None = None,
+    partition_keys: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """How many rows of `table` (of the given partitions when keys are given) hold each combination of the columns
+    `by`, counted by the database: one row per combination (NULL a value of its own), its count in ROWS_COLUMN,
+    ordered by `by` in the database's collation, NULLs last. The rows `counted_rows` gives from the frame a read of
+    those columns returns."""
+    with engine.connect() as conn:
+        stored = _stored_columns(conn, table)
+        if stored is None:
+            raise WarehouseError(f"table {table} is not in the warehouse yet: materialise its asset first")
+        target = _queried(table, stored)
+        unknown = sorted(set(by) - set(target.c.keys()))
+        if unknown:
+            raise WarehouseError(f"table {table} has no column(s) {unknown}")
+        columns = [target.c[c] for c in by]
+        query = sa.select(*columns, sa.func.count().label(ROWS_COLUMN)).group_by(*columns).order_by(
+            *[column.asc().nulls_last() for column in columns])
+        if partition_column and partition_keys is not None and partition_column in target.c:
+            query = query.where(target.c[partition_column].in_(list(partition_keys)))
+        frame = pd.read_sql(query, conn)
+    frame[ROWS_COLUMN] = frame[ROWS_COLUMN].astype("int64")
+    return frame
+
+
+def counted_rows(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """`count_rows` of a frame in memory (a table handed over within a run instead of read back)."""
+    missing = sorted(set(by) - set(frame.columns))
+    if missing:
+        raise WarehouseError(f"the frame has no column(s) {missing}")
+    counts = frame.groupby(list(by), dropna=False, sort=True).size()
+    return counts.rename(ROWS_COLUMN).reset_index().astype({ROWS_COLUMN: "int64"})
 
 
 def table_exists(engine: sa.Engine, table: str) -> bool:

@@ -7,20 +7,19 @@ from ds_pipeline.defs.kinds import KINDS, ROUND_KINDS
 from ds_pipeline.defs.metadata import metric_out
 from ds_pipeline.defs.resources import SourcesFolder
 from ds_pipeline.lib.quality import (
-    DATE_COLUMN_OF_KIND,
-    FILE_COLUMNS,
+    conformed_count_columns,
     quarantine_log,
+    raw_count_columns,
     source_inventory,
     unreconciled_files,
 )
 
-# Only the columns the inventory needs are loaded: raw and conformed tables hold every row of every round.
+# Raw and conformed tables hold every row of every round: the inventory reads only how many rows each file, round
+# (and data as-of date) holds, counted by the database.
 _INS = {
-    **{f"{kind}_raw": dg.AssetIn(f"{kind}_raw", metadata={"columns": [*FILE_COLUMNS, DATE_COLUMN_OF_KIND[kind]]})
-       for kind in KINDS},
+    **{f"{kind}_raw": dg.AssetIn(f"{kind}_raw", metadata={"count_by": raw_count_columns(kind)}) for kind in KINDS},
     **{f"{kind}_conformed": dg.AssetIn(
-        f"{kind}_conformed",
-        metadata={"columns": ["source_file", "round_id"] if kind in ROUND_KINDS else ["source_file"]},
+        f"{kind}_conformed", metadata={"count_by": conformed_count_columns(kind in ROUND_KINDS)},
     ) for kind in KINDS},
     **{f"{kind}_rejected_at_{stage}": dg.AssetIn(f"{kind}_rejected_at_{stage}")
        for kind in KINDS for stage in ("validation", "conforming")},
