@@ -57,6 +57,7 @@ from ds_pipeline.lib.warehouse import (
 from ds_pipeline.lib.warehouse_lock import DEFAULT_LOCK_TIMEOUT_SECONDS, warehouse_lock
 from ds_pipeline.side_by_side import (
     Task,
+    independent_parts,
     job_waves,
     long_lived_heap,
     metrics_of_sources_read_whole,
@@ -416,29 +417,46 @@ def run_pipeline(
             if summary.unchanged:
                 progress(f"  rounds up to date (files, gazetteer, settings, registry and code unchanged since they "
                          f"were stored), not run again: {', '.join(summary.unchanged)}")
-            step = {}  # the [i/total] of each round range, in the order of the ranges
+            # With fewer runs than workers (one new round), a range's DTM and Return Index chains, which read
+            # nothing of each other, are runs of their own side by side
+            round_job = definitions.resolve_job_def(jobs.round_job.name)
+            parts = (independent_parts(round_job, definitions) if len(tasks) + len(batches) < workers_wanted()
+                     else [sorted(round_job.asset_layer.selected_asset_keys)])
+            step = {}  # the [i/total] and rounds of each round range (a part of it), in the order of the ranges
+            running: dict[str, int] = {}  # parts of a range not finished yet, by the range's label
+            begun: set[str] = set()  # ranges whose first part started
             for i, batch in enumerate(batches, start=2):
                 named = batch[0] if len(batch) == 1 else f"{batch[0]}–{batch[-1]} ({len(batch)} rounds)"
-                label = f"round {named}"
-                step[label] = (i, batch)
-                # one round is a run of its partition, as the sensor launches it (a range costs Dagster more
-                # partition look-ups); several, one run over their range, as a single-run backfill does
-                one = {"partition_key": batch[0]} if len(batch) == 1 else {"partition_range": (batch[0], batch[-1])}
-                tasks.append(Task(label, partial(launch, label, jobs.round_job, **one)))
+                running[f"round {named}"] = len(parts)
+                for keys in parts:
+                    kinds = sorted({k.path[-1].removesuffix("_raw") for k in keys if k.path[-1].endswith("_raw")})
+                    label = f"round {named}" + (f": {', '.join(kinds)}" if len(parts) > 1 else "")
+                    step[label] = (i, f"round {named}", batch, keys)
+                    # one round is a run of its partition, as the sensor launches it (a range costs Dagster more
+                    # partition look-ups); several, one run over their range, as a single-run backfill does
+                    one = ({"partition_key": batch[0]} if len(batch) == 1
+                           else {"partition_range": (batch[0], batch[-1])})
+                    assets = keys if len(parts) > 1 else ()
+                    tasks.append(Task(label, partial(launch, label, jobs.round_job, assets=assets, **one)))
 
             def round_started(task: Task) -> None:
                 if task.label in step:
-                    i, batch = step[task.label]
-                    progress(f"[{i}/{total}] {task.label}: read, validate, conform, metrics")
-                    forget(batch)
+                    i, named, batch, _ = step[task.label]
+                    if named not in begun:  # the range's first part
+                        begun.add(named)
+                        progress(f"[{i}/{total}] {named}: read, validate, conform, metrics")
+                        forget(batch)
 
             def round_done(task: Task, seconds: float) -> None:
                 if task.label == OTHER_SOURCES:
                     done(task.label, jobs.ingest_job, seconds, len(other_sources))
                     remember([INGEST_KEY])
-                else:
-                    done(task.label, jobs.round_job, seconds)
-                    remember(step[task.label][1])
+                    return
+                _, named, batch, keys = step[task.label]
+                done(task.label, jobs.round_job, seconds, len(keys))
+                running[named] -= 1
+                if running[named] == 0:  # every part of the range succeeded
+                    remember(batch)
 
             # The renderer's preparation counts as one more task: a single round run goes to a process of its own
             # too, while this process imports the renderer (its forks and the products inherit it)

@@ -136,6 +136,39 @@ def metrics_of_sources_read_whole(definitions: dg.Definitions, job: dg.JobDefini
     return sorted(whole)
 
 
+def _steps_and_reads(job: dg.JobDefinition, definitions: dg.Definitions,
+                     selected: set[dg.AssetKey]) -> tuple[dict[dg.AssetKey, str], dict[str, set[dg.AssetKey]]]:
+    """The step (asset definition) of each selected asset of `job`, and the assets each step or one of its checks
+    reads."""
+    graph = job.asset_layer.asset_graph
+    step_of = {key: definitions.resolve_assets_def(key).node_def.name for key in selected}
+    reads: dict[str, set[dg.AssetKey]] = {}
+    for key in selected:
+        reads.setdefault(step_of[key], set()).update(definitions.resolve_assets_def(key).asset_deps[key])
+    for check in graph.asset_check_keys:
+        if check.asset_key in selected:
+            reads[step_of[check.asset_key]].update(k for k in graph.get(check).parent_entity_keys
+                                                   if isinstance(k, dg.AssetKey))
+    return step_of, reads
+
+
+def independent_parts(job: dg.JobDefinition, definitions: dg.Definitions) -> list[list[dg.AssetKey]]:
+    """The assets of `job` in parts that read nothing of each other (a round's DTM chain and its Return Index
+    chain): each part can be a run of its own, side by side with the others. Largest part first."""
+    selected = set(job.asset_layer.selected_asset_keys)
+    step_of, reads = _steps_and_reads(job, definitions, selected)
+    part_of = {step: {step} for step in reads}  # steps joined, through what they read, into one set each
+    for step, keys in reads.items():
+        for other in {step_of[k] for k in keys if k in selected}:
+            if part_of[other] is not part_of[step]:
+                joined = part_of[step] | part_of[other]
+                for member in joined:
+                    part_of[member] = joined
+    parts = {id(steps): steps for steps in part_of.values()}.values()
+    assets = [sorted(k for k in selected if step_of[k] in steps) for steps in parts]
+    return sorted(assets, key=lambda keys: (-len(keys), keys))
+
+
 def job_waves(job: dg.JobDefinition, definitions: dg.Definitions, runs: int,
               assets: Collection[dg.AssetKey] | None = None) -> list[list[list[dg.AssetKey]]]:
     """The assets of `job` (or only `assets` of it) as waves of at most `runs` runs each: a step (one asset
@@ -144,17 +177,8 @@ def job_waves(job: dg.JobDefinition, definitions: dg.Definitions, runs: int,
     most first. A step whose every read in the job comes from one run goes on in that run instead (after what it
     reads, as Dagster orders a run's steps): no new run to create and start, and no wait for the rest of the
     wave."""
-    graph = job.asset_layer.asset_graph
     selected = set(job.asset_layer.selected_asset_keys) if assets is None else set(assets)
-    step_of = {key: definitions.resolve_assets_def(key).node_def.name for key in selected}
-    reads: dict[str, set[dg.AssetKey]] = {}
-    for key in selected:
-        assets_def = definitions.resolve_assets_def(key)
-        reads.setdefault(step_of[key], set()).update(assets_def.asset_deps[key])
-    for check in graph.asset_check_keys:
-        if check.asset_key in selected:
-            reads[step_of[check.asset_key]].update(k for k in graph.get(check).parent_entity_keys
-                                                   if isinstance(k, dg.AssetKey))
+    step_of, reads = _steps_and_reads(job, definitions, selected)
     before = {step: {step_of[k] for k in keys if k in selected} - {step} for step, keys in reads.items()}
     depth: dict[str, int] = {}
 

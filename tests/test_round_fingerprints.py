@@ -100,7 +100,11 @@ def test_a_publish_runs_only_the_changed_round_and_gives_what_a_fresh_publish_gi
     path.write_text("".join(lines[:-1]), encoding="utf-8-sig")  # the partner withdraws one location
     prepared.clear()
     again = run_pipeline(folder, tmp_path / "out", week=WEEK, database_url=database, progress=lambda _: None)
-    assert again.unchanged == rounds[:-1] and again.jobs.count("round_job") == 1
+    assert again.unchanged == rounds[:-1]
+    # one round on two workers: its DTM chain and its Return Index chain are two runs side by side
+    assert sorted(label for label, _ in again.stages if label.startswith("round ")) == [
+        f"round {rounds[-1]}: displacement", f"round {rounds[-1]}: return_index"]
+    assert again.jobs.count("round_job") == 2
     assert prepared == [os.getpid()]
     assert again.ingest_unchanged and "ingest_job" not in again.jobs
     # the metrics computed from the sources read whole alone are up to date with them, and not run again

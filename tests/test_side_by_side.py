@@ -18,7 +18,7 @@ from ds_pipeline.lib.demo import copy_demo_config, generate_demo_sources
 from ds_pipeline.lib.parallelism import MOST_WORKERS, WORKERS_VARIABLE, WorkersError
 from ds_pipeline.lib.products import expectations
 from ds_pipeline.run import run_pipeline
-from ds_pipeline.side_by_side import Task, job_waves, run_side_by_side, workers_for
+from ds_pipeline.side_by_side import Task, independent_parts, job_waves, run_side_by_side, workers_for
 
 
 def test_workers_come_from_the_environment_or_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,6 +163,25 @@ def test_the_metrics_run_in_waves_each_step_after_what_it_and_its_checks_read(de
                                                                    "submission_feedback")]
     assert job_waves(job, defs, 2, recomputed) == [[sorted(recomputed)]]
     assert job_waves(job, defs, 1) == [[sorted(selected)]]  # one at a time: the job in one run
+
+
+def test_a_round_splits_into_its_dtm_and_return_index_chains_which_read_nothing_of_each_other(defs) -> None:  # noqa: ANN001
+    job = defs.resolve_job_def("round_job")
+    graph = job.asset_layer.asset_graph
+    parts = independent_parts(job, defs)
+    assert [sorted({k.path[-1].split("_")[0] for k in part if k.path[-1].endswith("_raw")}) for part in parts] == [
+        ["return"], ["displacement"]]
+    assert sorted(k for part in parts for k in part) == sorted(job.asset_layer.selected_asset_keys)
+    part_of = {key: i for i, part in enumerate(parts) for key in part}
+    for key, i in part_of.items():
+        reads = set(defs.resolve_assets_def(key).asset_deps[key])
+        reads |= {k for check in graph.asset_check_keys if check.asset_key == key
+                  for k in graph.get(check).parent_entity_keys if isinstance(k, dg.AssetKey)}
+        assert all(part_of[k] == i for k in reads if k in part_of), key
+    # the metrics over all rounds hang together, but for the POA metrics, which read only the POA workbooks
+    metrics = independent_parts(defs.resolve_job_def("metrics_job"), defs)
+    assert [sorted(k.path[-1] for k in part) for part in metrics[1:]] == [
+        ["poa_overdue_actions", "poa_status_by_criterion", "poa_timeliness"]]
 
 
 def test_calls_mapped_over_forked_processes_come_back_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
