@@ -50,7 +50,7 @@ def test_a_round_run_hands_the_rows_it_stored_to_its_next_steps_instead_of_readi
               if partitions is not None and set(partitions) == rounds}
     assert {f"{kind}_{stage}" for kind in ROUND_KINDS for stage in ("raw", "validated", "conformed")} <= handed
     # every column of the raw and validated rows is read only by the round run's next step: never from the warehouse
-    # (the metrics over all rounds read a few columns of the raw rows, and the conformed rows, in runs of their own)
+    # (the metrics over all rounds count the raw and conformed rows by a few columns, in runs of their own)
     first_stages = {f"{kind}_{stage}" for kind in ROUND_KINDS for stage in ("raw", "validated")}
     read_back = [r for r in demo["calls"]["warehouse_reads"] if r[0] in first_stages and r[2] is None]
     assert read_back == [], f"rows read back in the run that stored them: {read_back}"
