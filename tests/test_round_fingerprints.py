@@ -164,3 +164,37 @@ def test_a_changed_4w_file_runs_the_ingestion_again_and_a_failed_run_is_never_ta
     assert not last.whole_metrics_unchanged  # run again after the failure, then recorded
     assert stored_fingerprints(sa.create_engine(database))[WHOLE_METRICS_KEY] == _fingerprints(folder)[INGEST_KEY]
     assert last.jobs[-1] == "rwg_dissemination_pack"
+
+
+def test_a_round_whose_one_chain_failed_is_not_taken_for_up_to_date(
+    sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lone new round runs its DTM and Return Index chains side by side: its fingerprint is recorded only once
+    both succeeded, so a publish whose DTM chain failed runs the round again next time."""
+    import shutil
+    from unittest import mock
+
+    from ds_pipeline.defs.metrics import assets as metrics_assets
+
+    monkeypatch.setenv("DS_ROUND_WORKERS", "2")
+    folder = Path(shutil.copytree(sources, tmp_path / "sources"))
+    database = f"sqlite:///{tmp_path}/warehouse.db"
+    quiet = {"week": WEEK, "database_url": database, "progress": lambda _: None}
+    rounds = sorted(run_pipeline(folder, tmp_path / "out", **quiet).rounds)
+    path = _round_file(folder, rounds[-1])
+    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]), encoding="utf-8-sig")  # the partner withdraws one location
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("displacement by area failed")
+
+    with mock.patch.object(metrics_assets, "displacement_by_area_table", broken), \
+            pytest.raises(PipelineError, match=r"round R\d+: displacement failed: step displacement_by_area failed"):
+        run_pipeline(folder, tmp_path / "out", **quiet)
+    prints = stored_fingerprints(sa.create_engine(database))
+    assert rounds[-1] not in prints and all(r in prints for r in rounds[:-1])
+    again = run_pipeline(folder, tmp_path / "out", **quiet)
+    assert again.unchanged == rounds[:-1]
+    assert sorted(label for label, _ in again.stages if label.startswith("round ")) == [
+        f"round {rounds[-1]}: displacement", f"round {rounds[-1]}: return_index"]
+    assert stored_fingerprints(sa.create_engine(database))[rounds[-1]] == _fingerprints(folder)[rounds[-1]]
