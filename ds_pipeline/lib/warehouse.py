@@ -344,6 +344,18 @@ def _write(engine: sa.Engine, table: str, frame: pd.DataFrame, partition_column:
     return len(frame), back
 
 
+def _readable(conn: sa.Connection, table: str, columns: Sequence[str]) -> sa.TableClause:
+    """`table` to read from, as `_queried` gives it; a clear error when it is not stored yet or lacks one of
+    `columns`."""
+    stored = _stored_columns(conn, table)
+    if stored is None:
+        raise WarehouseError(f"table {table} is not in the warehouse yet: materialise its asset first")
+    unknown = sorted(set(columns) - set(stored))
+    if unknown:
+        raise WarehouseError(f"table {table} has no column(s) {unknown}")
+    return _queried(table, stored)
+
+
 def read_table(
     engine: sa.Engine,
     table: str,
@@ -354,17 +366,8 @@ def read_table(
     """Read `table` (only the given partitions when keys are given, only `columns` when named), rows in the
     order they were written."""
     with engine.connect() as conn:
-        stored = _stored_columns(conn, table)
-        if stored is None:
-            raise WarehouseError(f"table {table} is not in the warehouse yet: materialise its asset first")
-        target = _queried(table, stored)
-        if columns is not None:
-            unknown = sorted(set(columns) - set(target.c.keys()))
-            if unknown:
-                raise WarehouseError(f"table {table} has no column(s) {unknown}")
-            query = sa.select(*[target.c[c] for c in columns])
-        else:
-            query = sa.select(target)
+        target = _readable(conn, table, columns or ())
+        query = sa.select(*[target.c[c] for c in columns]) if columns is not None else sa.select(target)
         order = [target.c[ORDER_COLUMN]]
         if partition_column and partition_column in target.c:
             if partition_keys is not None:
@@ -386,13 +389,7 @@ def count_rows(
     ordered by `by` in the database's collation, NULLs last. The rows `counted_rows` gives from the frame a read of
     those columns returns."""
     with engine.connect() as conn:
-        stored = _stored_columns(conn, table)
-        if stored is None:
-            raise WarehouseError(f"table {table} is not in the warehouse yet: materialise its asset first")
-        target = _queried(table, stored)
-        unknown = sorted(set(by) - set(target.c.keys()))
-        if unknown:
-            raise WarehouseError(f"table {table} has no column(s) {unknown}")
+        target = _readable(conn, table, by)
         columns = [target.c[c] for c in by]
         query = sa.select(*columns, sa.func.count().label(ROWS_COLUMN)).group_by(*columns).order_by(
             *[column.asc().nulls_last() for column in columns])
