@@ -64,11 +64,13 @@ def _read_back(column: pd.Series, family: str, missing: np.ndarray, dialect: str
 
 
 def stored_frame(frame: pd.DataFrame, stored_columns: Mapping[str, sa.types.TypeEngine], dialect: str,
-                 partition_column: str | None = None, partition_order: Sequence[str] = ()) -> pd.DataFrame | None:
+                 partition_column: str | None = None, partition_order: Sequence[str] = (),
+                 missing_masks: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame | None:
     """The frame `read_table` gives back for the partitions `frame` was just written as (every row of an
     unpartitioned table), or None when this cannot be told for sure. `stored_columns` are the table's columns in
     the database's order with their SQL types (the row-order column included), `dialect` the database's name
-    ("sqlite", "postgresql"), `partition_order` the written partitions in the database's sort order."""
+    ("sqlite", "postgresql"), `partition_order` the written partitions in the database's sort order;
+    `missing_masks`, each column's mask of missing values when the caller has it already."""
     names = [c for c in stored_columns if c in frame.columns]
     if frame.columns.has_duplicates or set(frame.columns) != set(names) or len(names) != len(stored_columns) - 1:
         return None
@@ -82,12 +84,13 @@ def stored_frame(frame: pd.DataFrame, stored_columns: Mapping[str, sa.types.Type
             return None
         order = np.argsort(position.to_numpy(), kind="stable")
     columns = {}
+    known = missing_masks or {}
     for name in names:
         column = frame[name]
         family = _family_of(column)
         if family is None:
             return None
-        missing = column.isna().to_numpy()
+        missing = known[name] if name in known else column.isna().to_numpy()
         if missing.all():
             values = np.full(len(column), None, dtype=object)
         elif not isinstance(stored_columns[name], _FAMILY[family]):

@@ -295,19 +295,54 @@ def write_table_read_back(
     return _write(engine, table, frame, partition_column, partition_keys, read_back=True)
 
 
+def _insert_values(data: pd.DataFrame) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+    """Each column's values as pandas' `to_sql` hands them to an insert method (datetimes as datetime objects,
+    timedeltas as integers, every other value as an object, a missing value as None), and each column's mask of
+    missing values. A column of objects without a missing value is not copied."""
+    arrays: list[np.ndarray] = []
+    missing: dict[str, np.ndarray] = {}
+    for name, column in data.items():
+        if column.dtype.kind == "M":
+            values = np.asarray(column.array.to_pydatetime(), dtype=object)
+        elif column.dtype.kind == "m":
+            values = column.to_numpy().view("i8").astype(object)  # as integers, as pandas stores them
+        else:
+            values = column.to_numpy(dtype=object)
+        mask = missing[name] = pd.isna(values)
+        if mask.any():
+            if column.dtype == object or not isinstance(column.dtype, np.dtype):  # may be the frame's own array
+                values = values.copy()
+            values[mask] = None
+        arrays.append(values)
+    return arrays, missing
+
+
+def _insert(conn: sa.Connection, table: str, keys: list[str], arrays: list[np.ndarray],
+            method: Callable[..., int]) -> None:
+    """The rows of `arrays` (`_insert_values`) inserted by `method` in batches of CHUNK_ROWS."""
+    target = sa.table(table)
+    rows = len(arrays[0]) if arrays else 0
+    for start in range(0, rows, CHUNK_ROWS):
+        method(target, conn, keys, zip(*(values[start:start + CHUNK_ROWS] for values in arrays), strict=True))
+
+
 def _write(engine: sa.Engine, table: str, frame: pd.DataFrame, partition_column: str | None,
            partition_keys: Sequence[str], read_back: bool) -> tuple[int, pd.DataFrame | None]:
-    data = frame.reset_index(drop=True).copy()
+    data = frame.copy(deep=False)  # its own columns (the row order is added), the frame's values
+    data.index = pd.RangeIndex(len(data))
     # the order of rows within their partition: stored rows are the same whether a run wrote one round or several
     if partition_column and partition_keys and partition_column in data.columns:
         data[ORDER_COLUMN] = data.groupby(partition_column, sort=False).cumcount()
     else:
         data[ORDER_COLUMN] = range(len(data))
     method = _insert_method(engine.dialect)
+    keys = [str(c) for c in data.columns]
+    arrays, missing = _insert_values(data) if method is not None else ([], {})
     with write_transaction(engine, table) as conn:
         listed = _stored_columns(conn, table)
         existing = None if listed is None else list(listed)
-        if partition_column and partition_keys:
+        partitioned = bool(partition_column and partition_keys)
+        if partitioned:
             if partition_column not in data.columns:
                 raise WarehouseError(f"table {table}: partition column {partition_column!r} missing from the frame")
             wrong = sorted(set(data[partition_column].astype(str)) - set(partition_keys))
@@ -325,22 +360,25 @@ def _write(engine: sa.Engine, table: str, frame: pd.DataFrame, partition_column:
             if listed is not None:
                 target = _queried(table, listed)  # the partition column was there before any column was added
                 conn.execute(sa.delete(target).where(target.c[partition_column].in_(list(partition_keys))))
-            data.to_sql(table, conn, if_exists="append", index=False, chunksize=CHUNK_ROWS, method=method)
+        elif existing is not None:
+            conn.execute(sa.text(f"DROP TABLE {_identifier(conn, table)}"))
+        if method is None:  # pandas' own INSERT
+            data.to_sql(table, conn, if_exists="append", index=False, chunksize=CHUNK_ROWS)
         else:
-            if existing is not None:
-                conn.execute(sa.text(f"DROP TABLE {_identifier(conn, table)}"))
-            data.to_sql(table, conn, if_exists="fail", index=False, chunksize=CHUNK_ROWS, method=method)
+            if listed is None or not partitioned:  # the table as pandas' to_sql creates it for this frame
+                conn.exec_driver_sql(pd.io.sql.get_schema(data, table, con=conn))
+            _insert(conn, table, keys, arrays, method)
         if not read_back:
             return len(frame), None
         stored = {c["name"]: c["type"] for c in sa.inspect(conn).get_columns(table)}
         order: list[str] = []
-        partitioned = bool(partition_column and partition_keys)
         if partitioned and len(partition_keys) > 1:  # rows come back by partition, in the database's collation
             key = sa.column(partition_column, stored[partition_column])  # the columns just listed, not reflected again
             sa.table(table, key)  # binds the column to its table: the query's FROM
             query = sa.select(key).where(key.in_(list(partition_keys))).distinct().order_by(key)
             order = [str(value) for value in conn.execute(query).scalars()]
-    back = stored_frame(frame, stored, engine.dialect.name, partition_column if partitioned else None, order)
+    back = stored_frame(frame, stored, engine.dialect.name, partition_column if partitioned else None, order,
+                        missing_masks=missing or None)
     return len(frame), back
 
 
