@@ -229,6 +229,11 @@ def contiguous_ranges(keys: list[str], order: list[str], most: int, size: Mappin
     return ranges
 
 
+def metrics_label(definitions: dg.Definitions, keys: Sequence[dg.AssetKey]) -> str:
+    """The label of a run of metrics assets: its steps by name."""
+    return f"metrics: {', '.join(sorted({definitions.resolve_assets_def(k).node_def.name for k in keys}))}"
+
+
 def _check_edition_week(week: str, week_key: str) -> None:
     """A week the products cannot be built for is an error before anything runs (not a Dagster traceback)."""
     from ds_pipeline.defs.partitions import weeks
@@ -439,6 +444,15 @@ def run_pipeline(
                     assets = keys if len(parts) > 1 else ()
                     tasks.append(Task(label, partial(launch, label, jobs.round_job, assets=assets, **one)))
 
+            # The criteria, POA and service metrics read only the sources read whole: with runs side by side they go
+            # beside the rounds as soon as those are stored, in the worker the rounds leave free at the end
+            whole_beside_rounds = bool(whole_metrics) and not summary.whole_metrics_unchanged and workers_wanted() > 1
+            whole_label = metrics_label(definitions, whole_metrics)
+            if whole_beside_rounds:
+                forget([WHOLE_METRICS_KEY])
+                tasks.append(Task(whole_label, partial(launch, whole_label, jobs.metrics_job, assets=whole_metrics),
+                                  after=None if ingest_up_to_date else OTHER_SOURCES))
+
             def round_started(task: Task) -> None:
                 if task.label in step:
                     i, named, batch, _ = step[task.label]
@@ -451,6 +465,10 @@ def run_pipeline(
                 if task.label == OTHER_SOURCES:
                     done(task.label, jobs.ingest_job, seconds, len(other_sources))
                     remember([INGEST_KEY])
+                    return
+                if task.label == whole_label:
+                    done(task.label, jobs.metrics_job, seconds, len(whole_metrics))
+                    remember([WHOLE_METRICS_KEY])
                     return
                 _, named, batch, keys = step[task.label]
                 done(task.label, jobs.round_job, seconds, len(keys))
@@ -478,6 +496,8 @@ def run_pipeline(
                 progress("  criteria, POA and service coverage metrics up to date (computed from the sources read "
                          "whole, which are), not run again")
                 metric_keys = sorted(set(metric_keys) - set(whole_metrics))
+            elif whole_beside_rounds:
+                metric_keys = sorted(set(metric_keys) - set(whole_metrics))
             else:
                 forget([WHOLE_METRICS_KEY])
             if workers <= 1:
@@ -488,10 +508,7 @@ def run_pipeline(
                 for number, wave in enumerate(waves):
                     if number == len(waves) - 1:
                         ahead()  # beside the last wave, which leaves a core free
-                    share = {}
-                    for keys in wave:
-                        steps = sorted({definitions.resolve_assets_def(k).node_def.name for k in keys})
-                        share[f"metrics: {', '.join(steps)}"] = keys
+                    share = {metrics_label(definitions, keys): keys for keys in wave}
                     failure = run_side_by_side(
                         [Task(label, partial(launch, label, jobs.metrics_job, assets=keys))
                          for label, keys in share.items()],
@@ -499,7 +516,7 @@ def run_pipeline(
                         partial(metrics_done, share))
                     if failure is not None:
                         raise PipelineError(failure)
-            if not summary.whole_metrics_unchanged:
+            if not summary.whole_metrics_unchanged and not whole_beside_rounds:
                 remember([WHOLE_METRICS_KEY])
             engine = make_engine(database_url)
             summary.inventory = read_table(engine, "source_inventory")

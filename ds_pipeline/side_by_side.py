@@ -19,10 +19,12 @@ from ds_pipeline.lib.parallelism import workers_wanted
 
 @dataclass(frozen=True)
 class Task:
-    """One run to make: `run` returns None when it succeeded, else the one-line reason it failed."""
+    """One run to make: `run` returns None when it succeeded, else the one-line reason it failed. `after`: the label
+    of an earlier task that must have succeeded before this one starts (what it reads is stored by that one)."""
 
     label: str
     run: Callable[[], str | None]
+    after: str | None = None
 
 
 def workers_for(tasks: int) -> int:
@@ -50,7 +52,12 @@ def run_side_by_side(tasks: Sequence[Task], workers: int, started: Callable[[Tas
     `meanwhile`, once the first forked runs are under way, is this process's own work while it waits for them (with
     one worker nothing waits, and it is not called).
 
+    A task with `after` starts once that task succeeded: the first task in order that may start, starts.
+
     After a failure no further run starts; the runs under way finish. Returns the first failure, or None."""
+    for number, task in enumerate(tasks):
+        if task.after is not None and task.after not in {t.label for t in tasks[:number]}:
+            raise ValueError(f"{task.label} is to run after {task.after}, which is not a task before it")
     if workers <= 1:
         for task in tasks:
             started(task)
@@ -85,11 +92,15 @@ def _fork_each(context: multiprocessing.context.ForkContext, tasks: Sequence[Tas
                meanwhile: Callable[[], None] | None) -> str | None:
     pending: list[Task] = list(tasks)
     running: dict[Connection, tuple[Task, multiprocessing.process.BaseProcess]] = {}
+    succeeded: set[str] = set()
     first_failure: str | None = None
     try:
         while pending or running:
             while pending and len(running) < workers and first_failure is None:
-                task = pending.pop(0)
+                task = next((t for t in pending if t.after is None or t.after in succeeded), None)
+                if task is None:  # what the next tasks wait for is under way
+                    break
+                pending.remove(task)
                 receiver, sender = context.Pipe(duplex=False)
                 process = context.Process(target=_child, args=(task, sender), name=f"ds-pipeline {task.label}")
                 started(task)
@@ -110,6 +121,7 @@ def _fork_each(context: multiprocessing.context.ForkContext, tasks: Sequence[Tas
                 receiver.close()
                 process.join()
                 if failure is None:
+                    succeeded.add(task.label)
                     finished(task, seconds)
                 elif first_failure is None:
                     first_failure = failure

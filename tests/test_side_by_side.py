@@ -70,6 +70,24 @@ def test_after_a_failure_no_further_run_starts_and_the_first_failure_is_returned
     assert (tmp_path / "slow").exists() and not (tmp_path / "never1").exists()
 
 
+def test_a_run_waits_for_the_run_it_is_after_and_the_next_ready_run_takes_the_free_worker(tmp_path: Path) -> None:
+    sources = _sleeper(tmp_path, "sources", 0.8)
+    tasks = [sources, _sleeper(tmp_path, "round", 0.1),
+             Task("metrics", _sleeper(tmp_path, "metrics", 0.1).run, after="sources"), _sleeper(tmp_path, "late", 0.3)]
+    started: list[str] = []
+    assert run_side_by_side(tasks, 2, lambda t: started.append(t.label), lambda t, s: None) is None
+    assert started == ["sources", "round", "late", "metrics"]  # "late" went ahead while "metrics" waited
+    spans = {name: tuple(map(float, (tmp_path / name).read_text().split()))[1:] for name in ("sources", "metrics")}
+    assert spans["metrics"][0] >= spans["sources"][1]
+    failing = [_sleeper(tmp_path, "bad", 0.0, "ingest failed"), Task("after bad", sources.run, after="bad")]
+    started.clear()
+    assert run_side_by_side(failing, 2, lambda t: started.append(t.label), lambda t, s: None) == "ingest failed"
+    assert started == ["bad"]  # what waited for the failed run never started
+    for workers in (1, 2):
+        with pytest.raises(ValueError, match="not a task before it"):
+            run_side_by_side([Task("metrics", sources.run, after="sources"), sources], workers, print, print)
+
+
 def test_a_run_that_raises_or_is_killed_is_a_one_line_failure(tmp_path: Path) -> None:
     def raises() -> str | None:
         raise ValueError("the gazetteer table is missing")
@@ -115,13 +133,20 @@ def test_rounds_side_by_side_store_what_one_after_another_stores(tmp_path: Path,
     sources = copy_demo_config(tmp_path / "sources")
     generate_demo_sources(sources, scale=0.02, rounds=6)
     stored = {}
+    whole = "metrics: criteria_metrics, poa_metrics, service_coverage"
     for workers in ("1", "2"):
         monkeypatch.setenv(WORKERS_VARIABLE, workers)
         url = f"sqlite:///{tmp_path}/warehouse{workers}.db"
+        lines: list[str] = []
         summary = run_pipeline(sources, tmp_path / f"published{workers}", week=WEEK, database_url=url,
-                               progress=lambda _: None)
+                               progress=lines.append)
         rounds = [label for label, _ in summary.stages if label.startswith("round ")]
         assert sorted(rounds) == ["round R132–R135 (4 rounds)", "round R136–R137 (2 rounds)"]
+        # side by side, the metrics of the sources read whole run beside the rounds, not after them (one after
+        # another, every metric is one run after the rounds)
+        ran = [i for i, line in enumerate(lines) if line.strip().startswith(f"{whole}:")]
+        after_rounds = next(i for i, line in enumerate(lines) if "metrics over all rounds" in line)
+        assert [i < after_rounds for i in ran] == ([True] if workers == "2" else [])
         stored[workers] = _tables(url)
         assert expectations._STARTED == []  # the validation process started ahead was used, none is left
     assert sorted(stored["1"]) == sorted(stored["2"]) and len(stored["1"]) > 40
