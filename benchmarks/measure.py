@@ -70,7 +70,8 @@ def _summary_facts(summary: Any) -> dict[str, Any]:
 def measure_publish(scale: float, rounds: int, week: str, workdir: Path, sources: Path,
                     database_url: str | None = None) -> dict[str, Any]:
     """`ds-pipeline publish` of every round into a fresh warehouse and Dagster instance (the sources generated
-    first when they are not yet, untimed)."""
+    first when they are not yet, untimed; scripts/benchmark.py generates them beforehand in a process of their
+    own)."""
     result = generate(sources, scale, rounds)
     for stale in (workdir / "warehouse.db", workdir / "dagster", workdir / "published", workdir / "storage"):
         shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
