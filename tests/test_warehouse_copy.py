@@ -171,6 +171,18 @@ def test_a_failed_copy_leaves_the_stored_partition_untouched(postgres: sa.Engine
     _same(read_table(postgres, TABLE, "round_id"), _as_read(_mixed("R1")))
 
 
+def test_a_failed_sqlite_insert_is_a_sqlalchemy_error_and_leaves_the_stored_partition_untouched(
+    sqlite: sa.Engine,
+) -> None:
+    write_table(sqlite, TABLE, _mixed("R1"), "round_id", ["R1"])
+    broken = _mixed("R1", shift=2)
+    broken["text"] = broken["text"].astype(object)
+    broken.at[7, "text"] = {"not": "storable"}  # the driver cannot bind it: the insert fails after the DELETE
+    with pytest.raises(sa.exc.DBAPIError, match="binding parameter"):
+        write_table(sqlite, TABLE, broken, "round_id", ["R1"])
+    _same(read_table(sqlite, TABLE, "round_id"), _as_read(_mixed("R1")))
+
+
 def test_other_drivers_keep_their_insert_method() -> None:
     assert warehouse._insert_method(make_engine("sqlite://").dialect) is warehouse._sqlite_executemany
     assert warehouse._insert_method(sa.create_engine("postgresql+psycopg2://u@127.0.0.1/db").dialect) is (

@@ -25,15 +25,31 @@ SQLITE_BUSY_SECONDS = 300.0  # how long an SQLite statement waits for another co
 WRITE_LOCK_OPTION = "ds_write_lock"  # execution option: this connection's transaction writes (SQLite: IMMEDIATE)
 
 
+@contextmanager
+def _driver_cursor(conn: sa.Connection, statement: str) -> Iterator[Any]:
+    """A cursor of the driver connection of `conn` (inside its transaction and under its locks); the driver's error
+    raised as SQLAlchemy raises a failed statement (e.g. sa.exc.IntegrityError)."""
+    driver_error = conn.dialect.loaded_dbapi.Error
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        yield cursor
+    except driver_error as exc:
+        raise sa.exc.DBAPIError.instance(statement, None, exc, driver_error) from exc
+    finally:
+        cursor.close()
+
+
 def _sqlite_executemany(table: Any, conn: sa.Connection, keys: list[str], data_iter: Iterable[tuple]) -> int:
-    """pandas to_sql insert method for SQLite: one driver-level executemany per batch, without SQLAlchemy's
-    per-row parameter processing (which costs several times the insert itself)."""
+    """pandas to_sql insert method for SQLite: one driver-level executemany per batch, its rows taken one at a time
+    from `data_iter` (never all in a list), without SQLAlchemy's per-row parameter processing (which costs several
+    times the insert itself)."""
     quote = conn.dialect.identifier_preparer.quote
     columns = ", ".join(quote(k) for k in keys)
     placeholders = ", ".join("?" for _ in keys)
-    rows = list(data_iter)
-    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({placeholders})", rows)
-    return len(rows)
+    statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({placeholders})"
+    with _driver_cursor(conn, statement) as cursor:
+        cursor.executemany(statement, data_iter)
+        return cursor.rowcount
 
 
 # COPY's text format: a tab ends a field, a newline a row, \N is NULL; a backslash escapes these inside a value
@@ -100,14 +116,8 @@ def _postgres_copy(table: Any, conn: sa.Connection, keys: list[str], data_iter: 
     lines = ["\t".join(row) + "\n" for row in zip(*fields, strict=True)]
     buffer = io.BytesIO("".join(lines).encode("utf-8"))
     statement = f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT text, ENCODING 'UTF8')"
-    driver_error = conn.dialect.loaded_dbapi.Error
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
+    with _driver_cursor(conn, statement) as cursor:
         cursor.copy_expert(statement, buffer)
-    except driver_error as exc:  # raised as SQLAlchemy raises a failed INSERT (e.g. sa.exc.DataError)
-        raise sa.exc.DBAPIError.instance(statement, None, exc, driver_error) from exc
-    finally:
-        cursor.close()
     return len(lines)
 
 
