@@ -382,10 +382,11 @@ def _write(engine: sa.Engine, table: str, frame: pd.DataFrame, partition_column:
             return len(frame), None
         stored = {c["name"]: c["type"] for c in sa.inspect(conn).get_columns(table)}
         order: list[str] = []
-        if partitioned and len(partition_keys) > 1:  # rows come back by partition, in the database's collation
-            key = sa.column(partition_column, stored[partition_column])  # the columns just listed, not reflected again
-            sa.table(table, key)  # binds the column to its table: the query's FROM
-            query = sa.select(key).where(key.in_(list(partition_keys))).distinct().order_by(key)
+        if partitioned and len(partition_keys) > 1:  # rows come back by partition, in the database's collation:
+            # the partitions written sorted by the database, as values of the column's type (not by reading the table)
+            written = sorted(set(data[partition_column].astype(str)))
+            query = sa.union_all(*[sa.select(sa.literal(value, stored[partition_column]).label("partition"))
+                                   for value in written]).order_by("partition")
             order = [str(value) for value in conn.execute(query).scalars()]
     back = stored_frame(frame, stored, engine.dialect.name, partition_column if partitioned else None, order,
                         missing_masks=missing or None)
