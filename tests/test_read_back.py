@@ -73,6 +73,9 @@ def test_awkward_values_of_every_modelled_dtype_come_back_as_handed_over(engine:
 def test_a_frame_without_rows_comes_back_as_object_columns(engine: sa.Engine) -> None:
     handed = _assert_read_back(engine, "read_back_empty", _awkward(["R1"]).head(0), [])
     assert set(handed.dtypes) == {np.dtype(object)}
+    # written as several partitions, none of which has a row
+    handed = _assert_read_back(engine, "read_back_empty_rounds", _awkward(["R1"]).head(0), ["R1", "R2"])
+    assert handed.empty and set(handed.dtypes) == {np.dtype(object)}
 
 
 def test_new_columns_of_a_partitioned_table_come_back_in_the_tables_order(engine: sa.Engine) -> None:

@@ -382,9 +382,9 @@ def _write(engine: sa.Engine, table: str, frame: pd.DataFrame, partition_column:
             return len(frame), None
         stored = {c["name"]: c["type"] for c in sa.inspect(conn).get_columns(table)}
         order: list[str] = []
-        if partitioned and len(partition_keys) > 1:  # rows come back by partition, in the database's collation:
-            # the partitions written sorted by the database, as values of the column's type (not by reading the table)
-            written = sorted(set(data[partition_column].astype(str)))
+        written = sorted(set(data[partition_column].astype(str))) if partitioned else []
+        if len(partition_keys) > 1 and written:  # rows come back by partition, in the database's collation: the
+            # partitions written sorted by the database, as values of the column's type (not by reading the table)
             query = sa.union_all(*[sa.select(sa.literal(value, stored[partition_column]).label("partition"))
                                    for value in written]).order_by("partition")
             order = [str(value) for value in conn.execute(query).scalars()]
