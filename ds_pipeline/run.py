@@ -495,8 +495,7 @@ def run_pipeline(
             if summary.whole_metrics_unchanged:
                 progress("  criteria, POA and service coverage metrics up to date (computed from the sources read "
                          "whole, which are), not run again")
-                metric_keys = sorted(set(metric_keys) - set(whole_metrics))
-            elif whole_beside_rounds:
+            if summary.whole_metrics_unchanged or whole_beside_rounds:  # not run again, or run beside the rounds
                 metric_keys = sorted(set(metric_keys) - set(whole_metrics))
             else:
                 forget([WHOLE_METRICS_KEY])

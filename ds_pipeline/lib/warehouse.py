@@ -352,10 +352,12 @@ def _write(engine: sa.Engine, table: str, frame: pd.DataFrame, partition_column:
         listed = _stored_columns(conn, table)
         existing = None if listed is None else list(listed)
         partitioned = bool(partition_column and partition_keys)
+        written: list[str] = []  # the partitions the frame's rows are in
         if partitioned:
             if partition_column not in data.columns:
                 raise WarehouseError(f"table {table}: partition column {partition_column!r} missing from the frame")
-            wrong = sorted(set(data[partition_column].astype(str)) - set(partition_keys))
+            written = sorted(set(data[partition_column].astype(str)))
+            wrong = sorted(set(written) - set(partition_keys))
             if wrong:
                 raise WarehouseError(f"table {table}: rows of partitions {wrong} written as {partition_keys}")
             if existing is not None and sorted(existing) != sorted(data.columns):
@@ -382,7 +384,6 @@ def _write(engine: sa.Engine, table: str, frame: pd.DataFrame, partition_column:
             return len(frame), None
         stored = {c["name"]: c["type"] for c in sa.inspect(conn).get_columns(table)}
         order: list[str] = []
-        written = sorted(set(data[partition_column].astype(str))) if partitioned else []
         if len(partition_keys) > 1 and written:  # rows come back by partition, in the database's collation: the
             # partitions written sorted by the database, as values of the column's type (not by reading the table)
             query = sa.union_all(*[sa.select(sa.literal(value, stored[partition_column]).label("partition"))
